@@ -1,0 +1,19 @@
+"""Benchmarks: offline-aware dataset loaders and the strategy comparison harness."""
+
+from benchmarks.datasets import (
+    Dataset,
+    DatasetError,
+    available_datasets,
+    load_california_housing,
+    load_dataset,
+    load_fashion_mnist,
+)
+
+__all__ = [
+    "Dataset",
+    "DatasetError",
+    "available_datasets",
+    "load_california_housing",
+    "load_dataset",
+    "load_fashion_mnist",
+]

@@ -1,0 +1,31 @@
+"""Keras models of the seed course and the scikeras estimators a search trains.
+
+>>> from models import make_estimator, regression_mlp
+>>> est = make_estimator(regression_mlp, "regression", epochs=10)
+"""
+
+import os
+
+# TensorFlow's C++ INFO lines (oneDNN, CUDA probes) drown a search's output; a user's
+# own setting wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from models._estimators import (
+    HPKerasClassifier,
+    HPKerasRegressor,
+    TrainingDivergedError,
+    make_estimator,
+)
+from models.builders import FeatureSlice, classifier_mlp, deep_mlp, regression_mlp, wide_deep
+
+__all__ = [
+    "FeatureSlice",
+    "HPKerasClassifier",
+    "HPKerasRegressor",
+    "TrainingDivergedError",
+    "classifier_mlp",
+    "deep_mlp",
+    "make_estimator",
+    "regression_mlp",
+    "wide_deep",
+]

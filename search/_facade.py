@@ -1,0 +1,298 @@
+"""``search()``: one call, any strategy, one evaluation protocol."""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+from sklearn.model_selection import (
+    BaseCrossValidator,
+    BaseShuffleSplit,
+    KFold,
+    PredefinedSplit,
+    ShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+)
+from sklearn.utils.multiclass import type_of_target
+
+from benchmarks.datasets import Dataset
+from models import deep_mlp, make_estimator, regression_mlp
+from search.estimators import (
+    GeneticSearchCV,
+    SpaceGridSearchCV,
+    SpaceRandomizedSearchCV,
+    SpaceSearchCV,
+    TPESearchCV,
+)
+from search.result import SearchResult
+from search.strategies import STRATEGIES, Strategy
+from spaces import Space, fashion_mlp, get_preset
+from spaces.presets import california_mlp
+
+__all__ = ["DEFAULT_SCORING", "search"]
+
+DEFAULT_SCORING = {"regression": "neg_mean_squared_error", "classification": "accuracy"}
+_DEFAULT_BUILD = {"regression": regression_mlp, "classification": deep_mlp}
+_DEFAULT_SPACE = {"regression": california_mlp, "classification": fashion_mlp}
+_ESTIMATORS: dict[str, type[SpaceSearchCV]] = {
+    "grid": SpaceGridSearchCV,
+    "random": SpaceRandomizedSearchCV,
+    "genetic": GeneticSearchCV,
+    "tpe": TPESearchCV,
+}
+
+
+def search(
+    strategy: str | Strategy = "random",
+    space: Space | str | None = None,
+    build_model: Callable[..., keras.Model] | None = None,
+    X: Any = None,
+    y: Any = None,
+    *,
+    data: Dataset | None = None,
+    task: str | None = None,
+    n_trials: int = 30,
+    timeout: float | None = None,
+    cv: Any = 3,
+    scoring: Any = None,
+    epochs: int = 100,
+    batch_size: int = 32,
+    callbacks: Sequence[keras.callbacks.Callback] | None = None,
+    early_stopping: bool = True,
+    patience: int = 5,
+    min_delta: float = 1e-3,
+    validation_split: float = 0.1,
+    steps_per_execution: int = 32,
+    n_jobs: int = 1,
+    seed: int = 0,
+    storage: str | None = None,
+    study_name: str | None = None,
+    progress: bool = True,
+    refit: bool = True,
+) -> SearchResult:
+    """Search the hyperparameters of a Keras model with one strategy.
+
+    ``build_model`` receives every ``space`` parameter as a keyword argument, plus scikeras's
+    ``meta`` (``n_features_in_``, ``n_classes_``...) when it accepts ``meta``. Training
+    settings (``epochs``, ``batch_size``, early stopping, ``callbacks``) are shared by all
+    trials. ``cv`` is an int (k-fold; stratified for classification), a float in (0, 1) (one
+    holdout of that fraction), a tuple ``(X_valid, y_valid)`` (a fixed validation set; the
+    refit then uses train + valid) or a scikit-learn splitter. ``scoring`` follows
+    scikit-learn (greater is better): default ``neg_mean_squared_error`` or ``accuracy``.
+
+    >>> from search import search
+    >>> result = search("tpe", "california_mlp", X=X, y=y, n_trials=10)   # doctest: +SKIP
+    >>> result.best_params_, result.best_score_                            # doctest: +SKIP
+    """
+    if data is not None:
+        if not isinstance(data, Dataset):
+            raise TypeError(f"data must be a benchmarks.Dataset, got {type(data).__name__}.")
+        if X is not None or y is not None:
+            raise ValueError("give either data=... or X and y, not both.")
+        X, y = data.X_train, data.y_train
+        task = task or data.task
+    X, y = _check_xy(X, y)
+    task = _check_task(task, y)
+    search_cls, strategy_obj = _check_strategy(strategy)
+    space_obj = _check_space(space, task)
+    build = build_model if build_model is not None else _DEFAULT_BUILD[task]
+    _check_build_model(build, space_obj)
+    for name, value, low in (("n_trials", n_trials, 1), ("n_jobs", n_jobs, -1), ("seed", seed, 0)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must not be 0; use 1 (one process), k > 1, or -1 (all cores).")
+    if timeout is not None and (not isinstance(timeout, numbers.Real) or not timeout > 0):
+        raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}.")
+    X, y, splitter = _check_cv(cv, X, y, task, seed)
+
+    estimator = make_estimator(
+        build,
+        task,  # type: ignore[arg-type]
+        epochs=epochs,
+        batch_size=batch_size,
+        validation_split=validation_split,
+        early_stopping=early_stopping,
+        patience=patience,
+        min_delta=min_delta,
+        callbacks=callbacks,
+        steps_per_execution=steps_per_execution,
+        seed=seed,
+        **space_obj.defaults(),
+    )
+    searcher = search_cls(
+        estimator,
+        space_obj,
+        strategy=strategy_obj,
+        n_trials=n_trials,
+        timeout=timeout,
+        scoring=scoring if scoring is not None else DEFAULT_SCORING[task],
+        n_jobs=n_jobs,
+        refit=refit,
+        cv=splitter,
+        seed=seed,
+        storage=storage,
+        study_name=study_name,
+        progress=progress,
+    )
+    searcher.fit(X, y)
+    settings = {
+        "strategy": searcher.strategy_.name,
+        "strategy_config": searcher.strategy_.get_config(),
+        "task": task,
+        "n_trials": n_trials,
+        "timeout": timeout,
+        "cv": repr(splitter),
+        "scoring": searcher.scoring,
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "early_stopping": early_stopping,
+        "patience": patience,
+        "min_delta": min_delta,
+        "validation_split": validation_split,
+        "steps_per_execution": steps_per_execution,
+        "n_jobs": n_jobs,
+        "seed": seed,
+        "build_model": getattr(build, "__qualname__", repr(build)),
+        "space": repr(space_obj),
+        "ledger": None
+        if searcher.ledger_ is None
+        else f"{searcher.ledger_.storage_url} / {searcher.ledger_.study_name}",
+    }
+    return SearchResult(searcher, task=task, settings=settings)
+
+
+def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    if X is None or y is None:
+        raise ValueError("X and y are required (or data=Dataset); got None.")
+    try:
+        X_arr = np.asarray(X)
+        y_arr = np.asarray(y)
+    except Exception as exc:
+        raise TypeError(f"X and y must be array-like: {exc}") from None
+    if X_arr.ndim < 2:
+        raise ValueError(f"X must be 2-D or more (samples x features), got shape {X_arr.shape}.")
+    if y_arr.ndim != 1:
+        raise ValueError(f"y must be 1-D (one target per sample), got shape {y_arr.shape}.")
+    if len(X_arr) != len(y_arr):
+        raise ValueError(
+            f"X and y must have the same number of samples, got {len(X_arr)} and {len(y_arr)}."
+        )
+    if not np.issubdtype(X_arr.dtype, np.number):
+        raise TypeError(f"X must be numeric, got dtype {X_arr.dtype}.")
+    if not np.isfinite(X_arr).all():
+        bad = int((~np.isfinite(X_arr)).any(axis=tuple(range(1, X_arr.ndim))).sum())
+        raise ValueError(f"X contains NaN or infinite values in {bad} samples; clean or impute them.")
+    if np.issubdtype(y_arr.dtype, np.number) and not np.isfinite(y_arr).all():
+        raise ValueError("y contains NaN or infinite values; drop those samples.")
+    # One contiguous float32 copy per search; trials slice it and never convert again.
+    return np.ascontiguousarray(X_arr, dtype=np.float32), y_arr
+
+
+def _check_task(task: str | None, y: np.ndarray) -> str:
+    if task is None:
+        kind = type_of_target(y)
+        if kind == "continuous":
+            return "regression"
+        if kind in ("binary", "multiclass"):
+            return "classification"
+        raise ValueError(
+            f"cannot infer task from y (type {kind!r}); pass task='regression' or "
+            "task='classification'."
+        )
+    if task not in DEFAULT_SCORING:
+        raise ValueError(f"task must be 'regression', 'classification' or None, got {task!r}.")
+    return task
+
+
+def _check_strategy(strategy: str | Strategy) -> tuple[type[SpaceSearchCV], Strategy | None]:
+    if isinstance(strategy, Strategy):
+        return SpaceSearchCV, strategy
+    if isinstance(strategy, str) and strategy in _ESTIMATORS:
+        return _ESTIMATORS[strategy], None
+    raise ValueError(
+        f"strategy must be one of {sorted(STRATEGIES)} or a search.strategies.Strategy "
+        f"object, got {strategy!r}."
+    )
+
+
+def _check_space(space: Space | str | None, task: str) -> Space:
+    if space is None:
+        return _DEFAULT_SPACE[task]()
+    if isinstance(space, str):
+        return get_preset(space)
+    if not isinstance(space, Space):
+        raise TypeError(
+            f"space must be a spaces.Space or a preset name, got {type(space).__name__}; "
+            "build one with Space(name=Int(...), ...)."
+        )
+    if len(space) == 0:
+        raise ValueError("space must name at least one parameter; got an empty Space.")
+    return space
+
+
+def _check_build_model(build: Callable[..., Any], space: Space) -> None:
+    if not callable(build):
+        raise TypeError(f"build_model must be a function returning a Keras model, got {build!r}.")
+    try:
+        sig = inspect.signature(build)
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
+        return
+    missing = [name for name in space if name not in sig.parameters]
+    if missing:
+        raise ValueError(
+            f"build_model {getattr(build, '__name__', build)!r} does not accept the space "
+            f"parameters {missing}; add them as keyword arguments or remove them from the space."
+        )
+
+
+def _check_cv(
+    cv: Any, X: np.ndarray, y: np.ndarray, task: str, seed: int
+) -> tuple[np.ndarray, np.ndarray, Any]:
+    classify = task == "classification"
+    n = len(X)
+    if isinstance(cv, bool):
+        raise TypeError("cv must be an int, a float, (X_valid, y_valid) or a splitter, got a bool.")
+    if isinstance(cv, numbers.Integral):
+        if cv < 2:
+            raise ValueError(f"cv must be >= 2 folds, got {cv}; use a float for a single holdout.")
+        smallest = int(np.bincount(np.unique(y, return_inverse=True)[1]).min()) if classify else n
+        if cv > smallest:
+            what = "the smallest class" if classify else "the data"
+            raise ValueError(
+                f"cv={cv} folds is more than {what} has samples ({smallest}); use fewer folds."
+            )
+        cls = StratifiedKFold if classify else KFold
+        return X, y, cls(n_splits=int(cv), shuffle=True, random_state=seed)
+    if isinstance(cv, numbers.Real):
+        if not 0 < cv < 1 or math.isnan(cv):
+            raise ValueError(f"a float cv is the holdout fraction and must be in (0, 1), got {cv}.")
+        if round(cv * n) < 1 or round((1 - cv) * n) < 2:
+            raise ValueError(f"cv={cv} leaves no samples to train or validate on ({n} samples).")
+        split_cls = StratifiedShuffleSplit if classify else ShuffleSplit
+        return X, y, split_cls(n_splits=1, test_size=float(cv), random_state=seed)
+    if isinstance(cv, tuple):
+        if len(cv) != 2:
+            raise ValueError("cv as validation data must be a tuple (X_valid, y_valid).")
+        X_valid, y_valid = _check_xy(*cv)
+        if X_valid.shape[1:] != X.shape[1:]:
+            raise ValueError(
+                f"cv: X_valid has sample shape {X_valid.shape[1:]}, X has {X.shape[1:]}."
+            )
+        fold = np.r_[np.full(n, -1), np.zeros(len(X_valid), dtype=int)]
+        X_all = np.ascontiguousarray(np.concatenate([X, X_valid]), dtype=np.float32)
+        return X_all, np.concatenate([y, y_valid]), PredefinedSplit(fold)
+    if isinstance(cv, (BaseCrossValidator, BaseShuffleSplit)) or hasattr(cv, "split"):
+        return X, y, cv
+    raise TypeError(
+        f"cv must be an int (folds), a float (holdout fraction), (X_valid, y_valid) or a "
+        f"scikit-learn splitter, got {cv!r}."
+    )

@@ -1,0 +1,25 @@
+"""Search spaces: one definition, converted for every strategy.
+
+>>> from spaces import Space, Int, Float, Categorical
+>>> space = Space(hidden_layers=Int(1, 4), learning_rate=Float(1e-4, 1e-2, log=True))
+>>> space.to_grid(points=2)
+{'hidden_layers': [1, 4], 'learning_rate': [0.0001, 0.01]}
+"""
+
+from spaces._params import Categorical, Float, Int, Param
+from spaces._space import Space
+from spaces.presets import PRESETS, california_mlp, deep_mlp, fashion_mlp, get_preset, wide_deep
+
+__all__ = [
+    "PRESETS",
+    "Categorical",
+    "Float",
+    "Int",
+    "Param",
+    "Space",
+    "california_mlp",
+    "deep_mlp",
+    "fashion_mlp",
+    "get_preset",
+    "wide_deep",
+]

@@ -1,0 +1,86 @@
+"""Ready-made spaces for the seed course's models (see ``models``).
+
+Each preset is a function returning a fresh ``Space``; ``get_preset(name)`` looks one up by
+name, which is what the command line and ``search(space="california_mlp")`` use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from spaces._params import Categorical, Float, Int
+from spaces._space import Space
+
+__all__ = ["PRESETS", "california_mlp", "deep_mlp", "fashion_mlp", "get_preset", "wide_deep"]
+
+
+def california_mlp() -> Space:
+    """The seed course's regression space, for ``models.regression_mlp``.
+
+    >>> sorted(california_mlp())
+    ['hidden_layers', 'layer_size', 'learning_rate']
+    """
+    return Space(
+        hidden_layers=Int(1, 4),
+        layer_size=Int(1, 99),
+        learning_rate=Float(1e-4, 1e-2, log=True),
+    )
+
+
+def fashion_mlp() -> Space:
+    """Fashion-MNIST classifier space, for ``models.deep_mlp``.
+
+    Layers and width, relu or selu, batch normalization none/before/after the activation,
+    dropout none/plain/alpha with its rate, optimizer and learning rate.
+    """
+    return Space(
+        hidden_layers=Int(1, 4),
+        layer_size=Int(32, 512, log=True),
+        activation=Categorical(["relu", "selu"]),
+        batch_norm=Categorical(["none", "before", "after"]),
+        dropout=Categorical(["none", "dropout", "alpha"]),
+        dropout_rate=Float(0.0, 0.5),
+        optimizer=Categorical(["adam", "sgd"]),
+        learning_rate=Float(1e-4, 1e-2, log=True),
+    )
+
+
+def deep_mlp() -> Space:
+    """The course's deep network (up to 20 layers), for ``models.deep_mlp``."""
+    return Space(
+        hidden_layers=Int(2, 20),
+        layer_size=Int(32, 256, log=True),
+        activation=Categorical(["relu", "selu"]),
+        batch_norm=Categorical(["none", "before", "after"]),
+        dropout=Categorical(["none", "dropout", "alpha"]),
+        dropout_rate=Float(0.0, 0.5),
+        learning_rate=Float(1e-4, 1e-2, log=True),
+    )
+
+
+def wide_deep() -> Space:
+    """Wide & Deep space for California housing, for ``models.wide_deep``."""
+    return Space(
+        hidden_layers=Int(1, 3),
+        layer_size=Int(8, 128, log=True),
+        learning_rate=Float(1e-4, 1e-2, log=True),
+    )
+
+
+PRESETS: dict[str, Callable[[], Space]] = {
+    "california_mlp": california_mlp,
+    "fashion_mlp": fashion_mlp,
+    "deep_mlp": deep_mlp,
+    "wide_deep": wide_deep,
+}
+
+
+def get_preset(name: str) -> Space:
+    """Return the preset space called ``name`` (one of ``PRESETS``).
+
+    >>> get_preset("california_mlp")["hidden_layers"]
+    Int(low=1, high=4, log=False)
+    """
+    if name not in PRESETS:
+        raise ValueError(f"space: unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
+    return PRESETS[name]()
