@@ -95,7 +95,7 @@ class Dataset:
     """Scaled train / validation / test arrays and what they mean.
 
     >>> d = load_california_housing(n_train=200)   # doctest: +SKIP
-    >>> d.X_train.shape, d.task
+    >>> d.X_train.shape, d.task   # doctest: +SKIP
     ((200, 8), 'regression')
     """
 
@@ -240,7 +240,7 @@ def load_california_housing(
     test parts stay whole unless ``n_test`` is given.
 
     >>> d = load_california_housing(n_train=500)   # doctest: +SKIP
-    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape
+    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape   # doctest: +SKIP
     ((500, 8), (3870, 8), (5160, 8))
     """
     _check_seed(seed)
@@ -357,7 +357,7 @@ def load_fashion_mnist(
     unless ``n_test`` is given.
 
     >>> d = load_fashion_mnist(n_train=1000, flatten=True)   # doctest: +SKIP
-    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape
+    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape   # doctest: +SKIP
     ((1000, 784), (5000, 784), (10000, 784))
     """
     _check_seed(seed)

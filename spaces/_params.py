@@ -256,7 +256,7 @@ class Categorical(Param):
                 f"Categorical: choices must be a list or tuple of values, got {choices!r}; "
                 f"write Categorical([{choices!r}]) for a single choice."
             )
-        items = tuple(choices)
+        items = tuple(_plain(item) for item in choices)
         if not items:
             raise ValueError("Categorical: choices must not be empty; give at least one value.")
         for item in items:
@@ -265,10 +265,9 @@ class Categorical(Param):
                     f"Categorical: every choice must be str, int, float, bool or None, got "
                     f"{item!r} ({type(item).__name__}); use a name and map it in build_model."
                 )
-        cast = tuple(_plain(item) for item in items)
-        if len(set(map(_choice_key, cast))) != len(cast):
+        if len(set(map(_choice_key, items))) != len(items):
             raise ValueError(f"Categorical: choices must be distinct, got {list(items)!r}.")
-        object.__setattr__(self, "choices", cast)
+        object.__setattr__(self, "choices", items)
 
     def cast(self, value: Any) -> Any:
         return _plain(value)

@@ -1,0 +1,114 @@
+"""The ``hpsearch`` command line.
+
+    hpsearch --version
+    hpsearch datasets
+    hpsearch search --strategy genetic --dataset california --trials 20 --out reports/ga
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    from search import __version__
+    from search.strategies import STRATEGIES
+
+    parser = argparse.ArgumentParser(prog="hpsearch", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"hpsearch {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ds = sub.add_parser("datasets", help="show which datasets are available offline, and where")
+    ds.add_argument("--data-dir", default=None, help="a folder holding the dataset files")
+
+    s = sub.add_parser("search", help="search a dataset's model with one strategy")
+    s.add_argument("--strategy", choices=sorted(STRATEGIES), default="random")
+    s.add_argument("--dataset", choices=["california", "fashion_mnist"], default="california")
+    s.add_argument("--space", default=None, help="a preset space name (default: the dataset's)")
+    s.add_argument("--trials", type=int, default=20, help="trial budget (default 20)")
+    s.add_argument("--timeout", type=float, default=None, help="time budget in seconds")
+    s.add_argument("--cv", type=int, default=3, help="k-fold cross-validation (default 3)")
+    s.add_argument("--epochs", type=int, default=100, help="max epochs per fit (early stopping)")
+    s.add_argument("--batch-size", type=int, default=32)
+    s.add_argument("--n-train", type=int, default=None, help="use a subset of the training data")
+    s.add_argument("--n-jobs", type=int, default=1, help="trials in parallel (processes)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--storage", default=None, help="Optuna storage URL for the trial ledger")
+    s.add_argument("--study-name", default=None, help="ledger study name (resumes if it exists)")
+    s.add_argument("--data-dir", default=None, help="a folder holding the dataset files")
+    s.add_argument("--out", default="reports/search", help="report folder (default reports/search)")
+    s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    return parser
+
+
+def _cmd_datasets(args: argparse.Namespace) -> int:
+    from benchmarks.datasets import DATA_DIR_ENV, available_datasets
+
+    for name, where in available_datasets(args.data_dir).items():
+        print(f"{name:14s} {where or f'not found offline (set {DATA_DIR_ENV} or download)'}")
+    return 0
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from benchmarks.datasets import load_dataset
+    from search import search
+
+    kwargs: dict[str, object] = {"data_dir": args.data_dir, "n_train": args.n_train}
+    if args.dataset == "fashion_mnist":
+        kwargs["flatten"] = True
+    data = load_dataset(args.dataset, **kwargs)
+    print(data.summary(), flush=True)
+    result = search(
+        args.strategy,
+        args.space,
+        data=data,
+        n_trials=args.trials,
+        timeout=args.timeout,
+        cv=args.cv,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        n_jobs=args.n_jobs,
+        seed=args.seed,
+        storage=args.storage,
+        study_name=args.study_name,
+        progress=not args.no_progress,
+    )
+    scorer = result.search_.scorer_
+    test_score = float(scorer(result.best_estimator_, data.X_test, data.y_test))
+    report = result.report(args.out)
+    summary = {
+        "strategy": result.strategy,
+        "dataset": data.name,
+        "best_params": result.best_params_,
+        "best_cv_score": result.best_score_,
+        "test_score": test_score,
+        "scoring": result.settings["scoring"],
+        "trials": len(result.trials_),
+        "wall_seconds": round(result.elapsed_, 1),
+        "report": str(report),
+    }
+    Path(args.out, "summary.json").write_text(json.dumps(summary, indent=2))
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hpsearch`` command."""
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "datasets":
+            return _cmd_datasets(args)
+        return _cmd_search(args)
+    except (ValueError, TypeError, RuntimeError) as exc:
+        print(f"hpsearch: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,128 @@
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier, is_regressor
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, check_cv
+
+from models import (
+    HPKerasClassifier,
+    HPKerasRegressor,
+    TrainingDivergedError,
+    classifier_mlp,
+    make_estimator,
+    regression_mlp,
+)
+from tests.conftest import tiny_classifier, tiny_regressor
+
+
+def test_tags_report_the_estimator_type() -> None:
+    reg = make_estimator(regression_mlp, "regression")
+    clf = make_estimator(classifier_mlp, "classification")
+    assert is_regressor(reg) and not is_classifier(reg)
+    assert is_classifier(clf) and not is_regressor(clf)
+    assert is_classifier(clone(clf)) and is_regressor(clone(reg))
+
+
+def test_cv_int_stratifies_for_our_classifier() -> None:
+    clf = make_estimator(classifier_mlp, "classification")
+    y = np.array([0] * 30 + [1] * 6)
+    assert isinstance(check_cv(3, y, classifier=is_classifier(clf)), StratifiedKFold)
+
+
+def test_grid_search_cv_three_stratifies(clf_data) -> None:
+    X, y = clf_data
+    est = make_estimator(tiny_classifier, "classification", epochs=1, early_stopping=False, units=3)
+
+    class Recorder(HPKerasClassifier):
+        seen: list = []
+
+        def fit(self, X, y, **kw):
+            Recorder.seen.append(np.bincount(y, minlength=3) / len(y))
+            return super().fit(X, y, **kw)
+
+    rec = Recorder(tiny_classifier, **{k: v for k, v in est.get_params().items() if k != "model"})
+    GridSearchCV(rec, {"units": [3]}, cv=3, refit=False).fit(X, y)
+    overall = np.bincount(y, minlength=3) / len(y)
+    assert len(Recorder.seen) == 3
+    for share in Recorder.seen:
+        np.testing.assert_allclose(share, overall, atol=0.03)
+
+
+def test_early_stopping_really_stops_when_validation_loss_stalls() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 4)).astype("float32")
+    y = rng.normal(size=200).astype("float32")  # pure noise: nothing to learn
+    est = make_estimator(
+        tiny_regressor, "regression", epochs=60, patience=2, min_delta=1e-2, units=4, learning_rate=0.05
+    )
+    est.fit(X, y)
+    assert len(est.history_["loss"]) < 60
+    assert "val_loss" in est.history_
+
+
+def test_without_early_stopping_every_epoch_runs(reg_data) -> None:
+    X, y = reg_data
+    est = make_estimator(tiny_regressor, "regression", epochs=4, early_stopping=False, units=2)
+    est.fit(X, y)
+    assert len(est.history_["loss"]) == 4
+
+
+def test_divergence_raises_a_named_error(reg_data) -> None:
+    X, y = reg_data
+    est = make_estimator(tiny_regressor, "regression", epochs=3, units=4, mode="diverge")
+    with pytest.raises(TrainingDivergedError, match="diverged"):
+        est.fit(X, y)
+
+
+def test_seeded_fits_repeat_exactly_and_leave_global_state_alone(reg_data) -> None:
+    import random
+
+    X, y = reg_data
+    state = random.getstate()
+    np_state = np.random.get_state()[1].copy()
+    preds = []
+    for _ in range(2):
+        est = make_estimator(tiny_regressor, "regression", epochs=2, early_stopping=False, seed=5, units=3)
+        preds.append(est.fit(X, y).predict(X[:5]))
+    np.testing.assert_allclose(preds[0], preds[1])
+    assert random.getstate() == state
+    np.testing.assert_array_equal(np.random.get_state()[1], np_state)
+
+
+def test_steps_per_execution_is_applied(reg_data) -> None:
+    X, y = reg_data
+    est = make_estimator(tiny_regressor, "regression", epochs=1, steps_per_execution=8, units=2)
+    est.fit(X, y)
+    assert est.model_.steps_per_execution == 8
+
+
+def test_model_checkpoint_option_writes_a_file(reg_data, tmp_path) -> None:
+    X, y = reg_data
+    path = tmp_path / "best.keras"
+    make_estimator(tiny_regressor, "regression", epochs=2, checkpoint_path=str(path), units=2).fit(X, y)
+    assert path.is_file()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"epochs": 0}, "epochs must be an int >= 1"),
+        ({"validation_split": 1.5}, "validation_split must be in"),
+        ({"validation_split": 0.0}, "early_stopping=True needs validation_split > 0"),
+        ({"task": "ranking"}, "task must be"),
+        ({"min_delta": -1}, "min_delta"),
+    ],
+)
+def test_make_estimator_rejects_bad_settings(kwargs, message) -> None:
+    args = {"task": "regression", **kwargs}
+    task = args.pop("task")
+    with pytest.raises(ValueError, match=message):
+        make_estimator(regression_mlp, task, **args)
+
+
+def test_make_estimator_rejects_non_callbacks() -> None:
+    with pytest.raises(TypeError, match="callbacks must be keras.callbacks.Callback"):
+        make_estimator(regression_mlp, "regression", callbacks=["early"])
+
+
+def test_regressor_class_is_exported() -> None:
+    assert isinstance(make_estimator(regression_mlp, "regression"), HPKerasRegressor)

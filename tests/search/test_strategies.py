@@ -1,0 +1,169 @@
+"""Strategy objects on their own: proposals and learning, without training anything."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+from sklearn.model_selection import ParameterGrid, ParameterSampler
+
+from search.strategies import (
+    GeneticStrategy,
+    GridStrategy,
+    RandomStrategy,
+    TPEStrategy,
+    fit_grid_points,
+    make_strategy,
+)
+from spaces import Categorical, Float, Int, Space, california_mlp
+
+
+@pytest.fixture
+def space() -> Space:
+    return Space(x=Float(-2.0, 2.0), n=Int(1, 20), kind=Categorical(["a", "b", "c"]))
+
+
+def objective(p: dict) -> float:
+    # Best at x = 1, n = 15, kind = "b".
+    return -((p["x"] - 1) ** 2) - ((p["n"] - 15) / 10) ** 2 - (0 if p["kind"] == "b" else 0.5)
+
+
+def run(strategy, space: Space, n_trials: int, seed: int = 0) -> list[tuple[dict, float]]:
+    strategy.bind(space, n_trials, seed)
+    history: list[tuple[dict, float]] = []
+    while len(history) < n_trials:
+        batch = strategy.ask(min(4, n_trials - len(history)))
+        if not batch:
+            break
+        scores = [objective(p) for p in batch]
+        strategy.tell(batch, scores)
+        history.extend(zip(batch, scores))
+    return history
+
+
+def test_random_candidates_equal_parameter_sampler(space: Space) -> None:
+    s = RandomStrategy()
+    s.bind(space, 12, seed=3)
+    got = s.ask(5) + s.ask(7)
+    expected = [space.cast(p) for p in ParameterSampler(space.to_sklearn(), 12, random_state=3)]
+    assert got == expected
+    assert s.ask(1) == []
+
+
+def test_grid_covers_the_grid_in_parameter_grid_order() -> None:
+    space = california_mlp()
+    s = GridStrategy(points={"layer_size": 3, "learning_rate": 3, "hidden_layers": 2})
+    s.bind(space, 18, seed=0)
+    got = s.ask(100)
+    expected = list(ParameterGrid(space.to_grid({"layer_size": 3, "learning_rate": 3, "hidden_layers": 2})))
+    assert got == expected and len(got) == 18
+    assert s.ask(1) == []
+
+
+def test_grid_budget_fitting_and_errors() -> None:
+    space = california_mlp()
+    assert space.grid_size(fit_grid_points(space, 10)) == 8
+    points = fit_grid_points(space, 30)
+    assert space.grid_size(points) <= 30 and space.grid_size(points) >= 18
+    with pytest.raises(ValueError, match="smallest grid .* has 8 points, more than n_trials=5"):
+        GridStrategy().bind(space, 5, 0)
+    with pytest.raises(ValueError, match="the grid has 100 points but n_trials=10"):
+        GridStrategy(points=5).bind(space, 10, 0)
+
+
+def test_genetic_generations_population_and_operators(space: Space) -> None:
+    s = GeneticStrategy(population_size=6, cxpb=1.0, mutpb=1.0)
+    s.bind(space, 60, seed=1)
+    first = s.ask(1)
+    parents = [list(ind) for ind in s._population]
+    assert len(first) == 6 and s.info == {"generation": 0}
+    s.tell(first, [objective(p) for p in first])
+    second = s.ask(1)
+    # One elite passes unchanged (already evaluated); the rest were crossed and mutated.
+    assert s.info == {"generation": 1} and len(second) == 5
+    changed = [list(ind) not in parents for ind in s._pending]
+    assert sum(changed) >= 3  # a few genes may escape both operators by chance
+    assert all(0.0 <= g <= 1.0 for ind in s._pending for g in ind)
+
+
+def test_genetic_improves_over_generations_and_beats_random(space: Space) -> None:
+    history = run(GeneticStrategy(population_size=8), space, 80, seed=2)
+    first_gen = max(score for _, score in history[:8])
+    assert max(score for _, score in history) > first_gen
+
+    def median_best(factory) -> float:
+        return float(np.median([max(s for _, s in run(factory(), space, 80, seed=i)) for i in range(7)]))
+
+    assert median_best(lambda: GeneticStrategy(population_size=8)) > median_best(RandomStrategy)
+
+
+def test_genetic_does_not_touch_global_random(space: Space) -> None:
+    random.seed(123)
+    state = random.getstate()
+    run(GeneticStrategy(population_size=4), space, 12)
+    assert random.getstate() == state
+
+
+def test_genetic_failed_trials_rank_worst(space: Space) -> None:
+    s = GeneticStrategy(population_size=4, n_elite=1)
+    s.bind(space, 20, seed=0)
+    batch = s.ask(1)
+    s.tell(batch, [None, 1.0, None, None])
+    assert s._hof[0].fitness.values == (1.0,)
+    assert [ind.fitness.values[0] for ind in s._population].count(-math.inf) == 3
+
+
+def test_genetic_generation_limit(space: Space) -> None:
+    s = GeneticStrategy(population_size=4, generations=2)
+    s.bind(space, 100, seed=0)
+    for _ in range(2):
+        batch = s.ask(1)
+        s.tell(batch, [0.0] * len(batch))
+    assert s.ask(1) == []
+
+
+def test_tpe_is_told_and_learns(space: Space) -> None:
+    s = TPEStrategy(n_startup_trials=5)
+    history = run(s, space, 40, seed=0)
+    assert len(s.study.trials) == 40
+    assert all(t.value is not None for t in s.study.trials)
+    late = np.mean([score for _, score in history[-10:]])
+    early = np.mean([score for _, score in history[:5]])
+    assert late > early
+
+
+def test_tpe_failed_trials_are_told_as_failed(space: Space) -> None:
+    s = TPEStrategy()
+    s.bind(space, 10, seed=0)
+    batch = s.ask(3)
+    s.tell(batch, [1.0, None, float("nan")])
+    states = [t.state.name for t in s.study.trials]
+    assert states == ["COMPLETE", "FAIL", "FAIL"]
+
+
+@pytest.mark.parametrize("name", ["random", "genetic", "tpe"])
+def test_same_seed_same_proposals(name: str, space: Space) -> None:
+    a = [p for p, _ in run(make_strategy(name), space, 16, seed=4)]
+    b = [p for p, _ in run(make_strategy(name), space, 16, seed=4)]
+    c = [p for p, _ in run(make_strategy(name), space, 16, seed=5)]
+    assert a == b and a != c
+
+
+@pytest.mark.parametrize("name", ["grid", "random", "genetic", "tpe"])
+def test_proposals_are_valid_plain_python(name: str, space: Space) -> None:
+    for params, _ in run(make_strategy(name), space, 30):
+        assert space.cast(params) == params
+        assert type(params["n"]) is int and type(params["x"]) is float
+
+
+def test_bad_options_and_names() -> None:
+    with pytest.raises(ValueError, match="cxpb must be in"):
+        GeneticStrategy(cxpb=2)
+    with pytest.raises(ValueError, match="population_size must be an int >= 2"):
+        GeneticStrategy(population_size=1)
+    with pytest.raises(ValueError, match="n_startup_trials"):
+        TPEStrategy(n_startup_trials=-1)
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        make_strategy("annealing")
+    with pytest.raises(ValueError, match="n_trials must be an int >= 1"):
+        RandomStrategy().bind(california_mlp(), 0, 0)
