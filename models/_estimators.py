@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import random
@@ -36,6 +37,23 @@ Task = Literal["regression", "classification"]
 # Every trial builds a fresh model after clear_session(), so TensorFlow traces new functions
 # each time by design; its "triggered tf.function retracing" warnings say nothing useful here.
 logging.getLogger("tensorflow").setLevel(logging.ERROR)
+
+
+_imports_frozen = False
+
+
+def _freeze_imports_once() -> None:
+    """Move the objects alive now (TensorFlow's ~350k, after its import) out of the GC's view.
+
+    ``clear_session`` runs ``gc.collect()``; measured here it costs ~0.16 s per fit over
+    TensorFlow's import-time objects and ~3 ms once they are frozen. Objects made later are
+    collected as usual, so trial memory stays flat.
+    """
+    global _imports_frozen
+    if not _imports_frozen:
+        gc.collect()
+        gc.freeze()
+        _imports_frozen = True
 
 
 class TrainingDivergedError(RuntimeError):
@@ -74,6 +92,7 @@ class _SearchTrialMixin:
 
     def _fit_trial(self, fit: Callable[[], Any]) -> Any:
         if getattr(self, "clear_session", True):
+            _freeze_imports_once()
             keras.backend.clear_session(free_memory=True)
         with _seeded(getattr(self, "seed", None)):
             result = fit()

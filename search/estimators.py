@@ -19,7 +19,8 @@ import copy
 import math
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from numbers import Integral, Real
 from typing import Any
 
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 from joblib import effective_n_jobs
 from sklearn.base import clone, is_classifier
-from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import _search as sklearn_search
 from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 
@@ -54,6 +55,23 @@ __all__ = [
 # A strategy that keeps proposing only known candidates (a converged GA) ends the search
 # after this many rounds in a row.
 _MAX_STALLED_ROUNDS = 20
+
+
+@contextmanager
+def _failed_batches_allowed() -> Iterator[None]:
+    """Let a batch whose every fit failed come back as results instead of an error.
+
+    ``evaluate_candidates`` raises when all fits of one call fail, which is right for one
+    big grid but not for our small batches (one diverging candidate at ``n_jobs=1`` is a
+    whole batch). The fit errors still reach ``_format_results``, where each trial records
+    its own; the search stops only when every trial failed (``AllTrialsFailedError``).
+    """
+    original = sklearn_search._warn_or_raise_about_fit_failures
+    sklearn_search._warn_or_raise_about_fit_failures = lambda results, error_score: None
+    try:
+        yield
+    finally:
+        sklearn_search._warn_or_raise_about_fit_failures = original
 
 
 class AllTrialsFailedError(RuntimeError):
@@ -236,10 +254,9 @@ class SpaceSearchCV(BaseSearchCV):
                     finished = False
                     break
                 part = todo[start : start + chunk]
-                with warnings.catch_warnings():
-                    # Failures are recorded per trial below; scikit-learn's batch warnings
-                    # would only repeat them.
-                    warnings.simplefilter("ignore", FitFailedWarning)
+                with _failed_batches_allowed(), warnings.catch_warnings():
+                    # Failures are recorded per trial below; scikit-learn's warning about
+                    # NaN means would only repeat them.
                     warnings.filterwarnings("ignore", message=".*scores are non-finite.*")
                     results = evaluate_candidates(part)
                 evaluated_any = True
