@@ -143,10 +143,8 @@ class HPKerasRegressor(_SearchTrialMixin, KerasRegressor):
         self.steps_per_execution = steps_per_execution
         self.clear_session = clear_session
 
-    def fit(
-        self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any
-    ) -> HPKerasRegressor:
-        return self._fit_trial(  # type: ignore[no-any-return]
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any) -> HPKerasRegressor:
+        return self._fit_trial(
             lambda: super(HPKerasRegressor, self).fit(X, y, sample_weight=sample_weight, **kwargs)
         )
 
@@ -178,13 +176,9 @@ class HPKerasClassifier(_SearchTrialMixin, KerasClassifier):
         self.steps_per_execution = steps_per_execution
         self.clear_session = clear_session
 
-    def fit(
-        self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any
-    ) -> HPKerasClassifier:
-        return self._fit_trial(  # type: ignore[no-any-return]
-            lambda: super(HPKerasClassifier, self).fit(
-                X, y, sample_weight=sample_weight, **kwargs
-            )
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any) -> HPKerasClassifier:
+        return self._fit_trial(
+            lambda: super(HPKerasClassifier, self).fit(X, y, sample_weight=sample_weight, **kwargs)
         )
 
 
@@ -226,7 +220,9 @@ def make_estimator(
     (2, 'HPKerasRegressor')
     """
     if not callable(build_model):
-        raise TypeError(f"build_model must be a callable returning a Keras model, got {build_model!r}.")
+        raise TypeError(
+            f"build_model must be a callable returning a Keras model, got {build_model!r}."
+        )
     if task not in ("regression", "classification"):
         raise ValueError(f"task must be 'regression' or 'classification', got {task!r}.")
     epochs = _check_int("epochs", epochs, 1)

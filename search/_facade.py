@@ -38,7 +38,10 @@ from spaces.presets import california_mlp
 __all__ = ["DEFAULT_SCORING", "search"]
 
 DEFAULT_SCORING = {"regression": "neg_mean_squared_error", "classification": "accuracy"}
-_DEFAULT_BUILD = {"regression": regression_mlp, "classification": deep_mlp}
+_DEFAULT_BUILD: dict[str, Callable[..., keras.Model]] = {
+    "regression": regression_mlp,
+    "classification": deep_mlp,
+}
 _DEFAULT_SPACE = {"regression": california_mlp, "classification": fashion_mlp}
 _ESTIMATORS: dict[str, type[SpaceSearchCV]] = {
     "grid": SpaceGridSearchCV,
@@ -101,7 +104,7 @@ def search(
     task = _check_task(task, y)
     search_cls, strategy_obj = _check_strategy(strategy)
     space_obj = _check_space(space, task)
-    build = build_model if build_model is not None else _DEFAULT_BUILD[task]
+    build: Callable[..., Any] = build_model if build_model is not None else _DEFAULT_BUILD[task]
     _check_build_model(build, space_obj)
     for name, value, low in (("n_trials", n_trials, 1), ("n_jobs", n_jobs, -1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
@@ -188,7 +191,9 @@ def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise TypeError(f"X must be numeric, got dtype {X_arr.dtype}.")
     if not np.isfinite(X_arr).all():
         bad = int((~np.isfinite(X_arr)).any(axis=tuple(range(1, X_arr.ndim))).sum())
-        raise ValueError(f"X contains NaN or infinite values in {bad} samples; clean or impute them.")
+        raise ValueError(
+            f"X contains NaN or infinite values in {bad} samples; clean or impute them."
+        )
     if np.issubdtype(y_arr.dtype, np.number) and not np.isfinite(y_arr).all():
         raise ValueError("y contains NaN or infinite values; drop those samples.")
     # One contiguous float32 copy per search; trials slice it and never convert again.
@@ -262,6 +267,7 @@ def _check_cv(
     if isinstance(cv, bool):
         raise TypeError("cv must be an int, a float, (X_valid, y_valid) or a splitter, got a bool.")
     if isinstance(cv, numbers.Integral):
+        cv = int(cv)
         if cv < 2:
             raise ValueError(f"cv must be >= 2 folds, got {cv}; use a float for a single holdout.")
         smallest = int(np.bincount(np.unique(y, return_inverse=True)[1]).min()) if classify else n
@@ -273,6 +279,7 @@ def _check_cv(
         cls = StratifiedKFold if classify else KFold
         return X, y, cls(n_splits=int(cv), shuffle=True, random_state=seed)
     if isinstance(cv, numbers.Real):
+        cv = float(cv)
         if not 0 < cv < 1 or math.isnan(cv):
             raise ValueError(f"a float cv is the holdout fraction and must be in (0, 1), got {cv}.")
         if round(cv * n) < 1 or round((1 - cv) * n) < 2:
@@ -290,7 +297,9 @@ def _check_cv(
         fold = np.r_[np.full(n, -1), np.zeros(len(X_valid), dtype=int)]
         X_all = np.ascontiguousarray(np.concatenate([X, X_valid]), dtype=np.float32)
         return X_all, np.concatenate([y, y_valid]), PredefinedSplit(fold)
-    if isinstance(cv, (BaseCrossValidator, BaseShuffleSplit)) or hasattr(cv, "split"):
+    if isinstance(cv, (BaseCrossValidator, BaseShuffleSplit)) or (
+        hasattr(cv, "split") and not isinstance(cv, str)
+    ):
         return X, y, cv
     raise TypeError(
         f"cv must be an int (folds), a float (holdout fraction), (X_valid, y_valid) or a "

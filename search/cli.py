@@ -1,8 +1,8 @@
 """The ``hpsearch`` command line.
 
-    hpsearch --version
-    hpsearch datasets
-    hpsearch search --strategy genetic --dataset california --trials 20 --out reports/ga
+hpsearch --version
+hpsearch datasets
+hpsearch search --strategy genetic --dataset california --trials 20 --out reports/ga
 """
 
 from __future__ import annotations

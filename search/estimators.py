@@ -78,7 +78,7 @@ class AllTrialsFailedError(RuntimeError):
     """Every trial of a search failed; the message quotes the first failure."""
 
 
-class _NothingEvaluated(Exception):
+class _NothingEvaluatedError(Exception):
     """Internal: the budget was already spent by resumed trials."""
 
 
@@ -106,7 +106,7 @@ class SpaceSearchCV(BaseSearchCV):
 
     _default_strategy: Callable[[], Strategy] = RandomStrategy
 
-    _parameter_constraints: dict = {  # type: ignore[type-arg]  # noqa: RUF012
+    _parameter_constraints: dict[str, Any] = {  # noqa: RUF012
         **BaseSearchCV._parameter_constraints,
         "space": [Space, str],
         "strategy": [Strategy, None],
@@ -180,7 +180,9 @@ class SpaceSearchCV(BaseSearchCV):
         if isinstance(self.n_trials, bool) or self.n_trials < 1:
             raise ValueError(f"n_trials must be an int >= 1, got {self.n_trials!r}.")
         if self.timeout is not None and not self.timeout > 0:
-            raise ValueError(f"timeout must be a number of seconds > 0 or None, got {self.timeout!r}.")
+            raise ValueError(
+                f"timeout must be a number of seconds > 0 or None, got {self.timeout!r}."
+            )
         if self.refit not in (True, False):
             raise ValueError(f"refit must be True or False for this search, got {self.refit!r}.")
 
@@ -201,13 +203,13 @@ class SpaceSearchCV(BaseSearchCV):
 
         # Splits are computed once, so every candidate of every batch sees the same folds
         # (scikit-learn re-splits on each evaluate_candidates call).
-        user_cv = self.cv
+        user_cv: Any = getattr(self, "cv")  # noqa: B009 - BaseSearchCV leaves it untyped
         splitter = check_cv(user_cv, y, classifier=is_classifier(self.estimator))
         self.splits_ = list(splitter.split(X, y))
         self.cv = self.splits_
         try:
             super().fit(X, y, **params)
-        except _NothingEvaluated:
+        except _NothingEvaluatedError:
             self._fit_from_records(X, y, **params)
         finally:
             self.cv = user_cv
@@ -267,14 +269,16 @@ class SpaceSearchCV(BaseSearchCV):
             strategy.tell(proposals, [r.score if r.complete else None for r in scores])
         self._check_some_complete()
         if not evaluated_any:
-            raise _NothingEvaluated
+            raise _NothingEvaluatedError
 
     def _budget_spent(self) -> bool:
         if len(self._records) >= self.n_trials:
             return True
         return self.timeout is not None and time.perf_counter() - self._start >= self.timeout
 
-    def _collect(self, results: dict[str, Any], part: list[dict[str, Any]], info: dict[str, Any]) -> None:
+    def _collect(
+        self, results: dict[str, Any], part: list[dict[str, Any]], info: dict[str, Any]
+    ) -> None:
         n_splits = len(self.splits_)
         total = len(results["params"])
         now = time.perf_counter() - self._start

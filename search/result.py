@@ -130,7 +130,9 @@ def _finite_or_none(value: float) -> float | None:
 
 
 def _format_params(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
+    return ", ".join(
+        f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+    )
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

@@ -154,7 +154,7 @@ def fit_grid_points(space: Space, n_trials: int) -> dict[str, int]:
             f"has {smallest} points, more than n_trials={n_trials}; raise n_trials to "
             f"{smallest}, or use strategy='random', 'genetic' or 'tpe'."
         )
-    growable = [n for n, p in space.items() if p.max_points() is None or p.max_points() > 2]
+    growable = [n for n, p in space.items() if (m := p.max_points()) is None or m > 2]
     grown = True
     while grown:
         grown = False
@@ -210,6 +210,7 @@ class GeneticStrategy(Strategy):
     """
 
     name = "genetic"
+    _random_state: tuple[Any, ...]
 
     def __init__(
         self,
@@ -222,19 +223,20 @@ class GeneticStrategy(Strategy):
         eta: float = 2.0,
     ) -> None:
         super().__init__()
-        for name, value in (("cxpb", cxpb), ("mutpb", mutpb)):
-            if not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                raise ValueError(f"GeneticStrategy: {name} must be in [0, 1], got {value!r}.")
-        for name, value, low in (
+        for name, rate in (("cxpb", cxpb), ("mutpb", mutpb)):
+            if not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
+                raise ValueError(f"GeneticStrategy: {name} must be in [0, 1], got {rate!r}.")
+        int_options: list[tuple[str, int | None, int]] = [
             ("population_size", population_size, 2),
             ("generations", generations, 1),
             ("tournament_size", tournament_size, 1),
             ("n_elite", n_elite, 0),
-        ):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
-                raise ValueError(
-                    f"GeneticStrategy: {name} must be an int >= {low}, got {value!r}."
-                )
+        ]
+        for name, value, low in int_options:
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < low
+            ):
+                raise ValueError(f"GeneticStrategy: {name} must be an int >= {low}, got {value!r}.")
         if not isinstance(eta, (int, float)) or eta <= 0:
             raise ValueError(f"GeneticStrategy: eta must be a number > 0, got {eta!r}.")
         self.population_size = population_size
@@ -322,7 +324,7 @@ class GeneticStrategy(Strategy):
                 f"GeneticStrategy.tell: got {len(candidates)} candidates and {len(scores)} "
                 f"scores for {len(self._pending)} pending individuals."
             )
-        for ind, score in zip(self._pending, scores):
+        for ind, score in zip(self._pending, scores, strict=False):
             # -inf ranks a failed trial below every real score; NaN would break comparisons.
             ind.fitness.values = (-math.inf if score is None else float(score),)
         self._pending = self._pending[len(scores) :]
@@ -391,7 +393,7 @@ class TPEStrategy(Strategy):
                 f"for {len(self._pending)} asked trials."
             )
         with quiet_optuna():
-            for trial, score in zip(self._pending, scores):
+            for trial, score in zip(self._pending, scores, strict=False):
                 if score is None or not math.isfinite(score):
                     self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
                 else:
@@ -421,4 +423,3 @@ def make_strategy(strategy: str | Strategy) -> Strategy:
         f"strategy must be one of {sorted(STRATEGIES)} or a search.strategies.Strategy "
         f"object, got {strategy!r}."
     )
-

@@ -171,7 +171,7 @@ class Int(_Numeric):
         return (
             isinstance(value, numbers.Integral)
             and not isinstance(value, bool)
-            and self.low <= value <= self.high
+            and self.low <= int(value) <= self.high
         )
 
 

@@ -141,9 +141,7 @@ class Space(Mapping[str, Param]):
             chosen = {name: points for name in self._params}
         for name, value in chosen.items():
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(
-                    f"points for {name!r} must be an integer >= 1, got {value!r}."
-                )
+                raise ValueError(f"points for {name!r} must be an integer >= 1, got {value!r}.")
         return {name: int(value) for name, value in chosen.items()}
 
     # Optuna ---------------------------------------------------------------------------
@@ -162,12 +160,14 @@ class Space(Mapping[str, Param]):
         genes = list(genome)
         if len(genes) != len(self._params):
             raise ValueError(
-                f"genome must have one gene per parameter ({len(self._params)}), "
-                f"got {len(genes)}."
+                f"genome must have one gene per parameter ({len(self._params)}), got {len(genes)}."
             )
         for gene in genes:
             if not isinstance(gene, (int, float, np.floating, np.integer)) or not math.isfinite(
                 float(gene)
             ):
                 raise ValueError(f"genome genes must be finite numbers, got {gene!r}.")
-        return {name: p.decode(float(g)) for (name, p), g in zip(self._params.items(), genes)}
+        return {
+            name: p.decode(float(g))
+            for (name, p), g in zip(self._params.items(), genes, strict=True)
+        }

@@ -21,14 +21,20 @@ def tiny_regressor(
     if mode == "raise":
         raise ValueError("boom: this candidate cannot be built")
     model = keras.Sequential(
-        [keras.Input((meta["n_features_in_"],)), keras.layers.Dense(units, "relu"), keras.layers.Dense(1)]
+        [
+            keras.Input((meta["n_features_in_"],)),
+            keras.layers.Dense(units, "relu"),
+            keras.layers.Dense(1),
+        ]
     )
     lr = 1e12 if mode == "diverge" else learning_rate
     model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=lr))
     return model
 
 
-def tiny_classifier(units: int = 4, learning_rate: float = 0.01, meta: dict | None = None) -> keras.Model:
+def tiny_classifier(
+    units: int = 4, learning_rate: float = 0.01, meta: dict | None = None
+) -> keras.Model:
     model = keras.Sequential(
         [
             keras.Input((meta["n_features_in_"],)),
@@ -36,7 +42,9 @@ def tiny_classifier(units: int = 4, learning_rate: float = 0.01, meta: dict | No
             keras.layers.Dense(meta["n_classes_"], "softmax"),
         ]
     )
-    model.compile(loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate))
+    model.compile(
+        loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate)
+    )
     return model
 
 

@@ -33,7 +33,16 @@ def test_california_real_file_matches_scikit_learn_derivation(data_dir: Path) ->
     from benchmarks.datasets import _parse_cal_housing
 
     X, y = _parse_cal_housing(data_dir / "california_housing" / "cal_housing.data")
-    expected = [3.870671, 28.639486, 5.429000, 1.096675, 1425.476744, 3.070655, 35.631861, -119.569704]
+    expected = [
+        3.870671,
+        28.639486,
+        5.429000,
+        1.096675,
+        1425.476744,
+        3.070655,
+        35.631861,
+        -119.569704,
+    ]
     np.testing.assert_allclose(X.mean(axis=0), expected, rtol=1e-6)
     assert y.mean() == pytest.approx(2.068558, rel=1e-6)
 

@@ -36,7 +36,10 @@ def test_regressors_train_one_epoch_and_predict(build, params, xy_reg) -> None:
     ("build", "params"),
     [
         (classifier_mlp, {"hidden_layers": 2, "layer_size": 16}),
-        (deep_mlp, {"hidden_layers": 3, "layer_size": 8, "batch_norm": "before", "dropout": "dropout"}),
+        (
+            deep_mlp,
+            {"hidden_layers": 3, "layer_size": 8, "batch_norm": "before", "dropout": "dropout"},
+        ),
         (deep_mlp, {"hidden_layers": 3, "layer_size": 8, "batch_norm": "after"}),
         (deep_mlp, {"hidden_layers": 2, "layer_size": 8, "activation": "selu", "dropout": "alpha"}),
     ],
@@ -60,8 +63,18 @@ def test_deep_mlp_layers_follow_the_options() -> None:
         "Activation",
         "Dense",
     ]
-    after = kinds(deep_mlp(1, 8, batch_norm="after", dropout="alpha", dropout_rate=0.2,
-                           activation="selu", input_shape=(4,), n_classes=3))
+    after = kinds(
+        deep_mlp(
+            1,
+            8,
+            batch_norm="after",
+            dropout="alpha",
+            dropout_rate=0.2,
+            activation="selu",
+            input_shape=(4,),
+            n_classes=3,
+        )
+    )
     assert after == ["Flatten", "Dense", "BatchNormalization", "AlphaDropout", "Dense"]
     plain = kinds(deep_mlp(1, 8, dropout="dropout", input_shape=(4,), n_classes=3))
     assert plain == ["Flatten", "Dense", "Dropout", "Dense"]

@@ -52,7 +52,13 @@ def test_early_stopping_really_stops_when_validation_loss_stalls() -> None:
     X = rng.normal(size=(200, 4)).astype("float32")
     y = rng.normal(size=200).astype("float32")  # pure noise: nothing to learn
     est = make_estimator(
-        tiny_regressor, "regression", epochs=60, patience=2, min_delta=1e-2, units=4, learning_rate=0.05
+        tiny_regressor,
+        "regression",
+        epochs=60,
+        patience=2,
+        min_delta=1e-2,
+        units=4,
+        learning_rate=0.05,
     )
     est.fit(X, y)
     assert len(est.history_["loss"]) < 60
@@ -81,7 +87,9 @@ def test_seeded_fits_repeat_exactly_and_leave_global_state_alone(reg_data) -> No
     np_state = np.random.get_state()[1].copy()
     preds = []
     for _ in range(2):
-        est = make_estimator(tiny_regressor, "regression", epochs=2, early_stopping=False, seed=5, units=3)
+        est = make_estimator(
+            tiny_regressor, "regression", epochs=2, early_stopping=False, seed=5, units=3
+        )
         preds.append(est.fit(X, y).predict(X[:5]))
     np.testing.assert_allclose(preds[0], preds[1])
     assert random.getstate() == state
@@ -98,7 +106,9 @@ def test_steps_per_execution_is_applied(reg_data) -> None:
 def test_model_checkpoint_option_writes_a_file(reg_data, tmp_path) -> None:
     X, y = reg_data
     path = tmp_path / "best.keras"
-    make_estimator(tiny_regressor, "regression", epochs=2, checkpoint_path=str(path), units=2).fit(X, y)
+    make_estimator(tiny_regressor, "regression", epochs=2, checkpoint_path=str(path), units=2).fit(
+        X, y
+    )
     assert path.is_file()
 
 

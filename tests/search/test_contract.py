@@ -56,7 +56,11 @@ class StrategyContract:
         result = self.run(X, y, space=FAILING, n_trials=n_failing_trials(self.strategy), seed=1)
         trials = result.trials_
         failed = trials[trials["status"] == "failed"]
-        assert len(trials) == n_failing_trials(self.strategy) and len(failed) >= 1 and (trials["status"] == "complete").any()
+        assert (
+            len(trials) == n_failing_trials(self.strategy)
+            and len(failed) >= 1
+            and (trials["status"] == "complete").any()
+        )
         for _, row in failed.iterrows():
             assert row["params"]["mode"] in ("raise", "diverge")
             assert ("boom" in row["error"]) or ("diverged" in row["error"])

@@ -37,7 +37,7 @@ def run(strategy, space: Space, n_trials: int, seed: int = 0) -> list[tuple[dict
             break
         scores = [objective(p) for p in batch]
         strategy.tell(batch, scores)
-        history.extend(zip(batch, scores))
+        history.extend(zip(batch, scores, strict=True))
     return history
 
 
@@ -55,7 +55,9 @@ def test_grid_covers_the_grid_in_parameter_grid_order() -> None:
     s = GridStrategy(points={"layer_size": 3, "learning_rate": 3, "hidden_layers": 2})
     s.bind(space, 18, seed=0)
     got = s.ask(100)
-    expected = list(ParameterGrid(space.to_grid({"layer_size": 3, "learning_rate": 3, "hidden_layers": 2})))
+    expected = list(
+        ParameterGrid(space.to_grid({"layer_size": 3, "learning_rate": 3, "hidden_layers": 2}))
+    )
     assert got == expected and len(got) == 18
     assert s.ask(1) == []
 
@@ -92,7 +94,9 @@ def test_genetic_improves_over_generations_and_beats_random(space: Space) -> Non
     assert max(score for _, score in history) > first_gen
 
     def median_best(factory) -> float:
-        return float(np.median([max(s for _, s in run(factory(), space, 80, seed=i)) for i in range(7)]))
+        return float(
+            np.median([max(s for _, s in run(factory(), space, 80, seed=i)) for i in range(7)])
+        )
 
     assert median_best(lambda: GeneticStrategy(population_size=8)) > median_best(RandomStrategy)
 

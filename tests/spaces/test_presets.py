@@ -16,7 +16,9 @@ def test_fashion_space_has_the_course_choices() -> None:
     assert space["activation"] == Categorical(["relu", "selu"])
     assert space["batch_norm"] == Categorical(["none", "before", "after"])
     assert set(space["dropout"].choices) == {"none", "dropout", "alpha"}
-    assert {"dropout_rate", "optimizer", "learning_rate", "hidden_layers", "layer_size"} <= set(space)
+    assert {"dropout_rate", "optimizer", "learning_rate", "hidden_layers", "layer_size"} <= set(
+        space
+    )
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

@@ -1,0 +1,169 @@
+"""search(): bad input fails before training; settings reach every trial; results and reports."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from search import search
+from spaces import Float, Int, Space
+from tests.conftest import tiny_classifier, tiny_regressor
+
+SPACE = Space(units=Int(2, 4), learning_rate=Float(1e-3, 1e-1, log=True))
+FAST = {"epochs": 1, "cv": 2, "progress": False, "n_trials": 2}
+
+
+def never_called(units: int = 2, learning_rate: float = 0.01, meta=None):
+    raise AssertionError("build_model must not run when the input is bad")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"strategy": "annealing"}, ValueError, "strategy must be one of"),
+        ({"space": Space()}, ValueError, "space must name at least one parameter"),
+        (
+            {"space": Space(depth=Int(1, 2))},
+            ValueError,
+            r"does not accept the space parameters \['depth'\]",
+        ),
+        ({"space": {"units": [1, 2]}}, TypeError, "space must be a spaces.Space"),
+        ({"y": np.zeros(5)}, ValueError, "same number of samples, got 90 and 5"),
+        (
+            {"X": np.full((90, 4), np.nan)},
+            ValueError,
+            "X contains NaN or infinite values in 90 samples",
+        ),
+        ({"y": np.r_[np.inf, np.zeros(89)]}, ValueError, "y contains NaN or infinite"),
+        ({"n_trials": 0}, ValueError, "n_trials must be an int >= 1, got 0"),
+        ({"cv": 500}, ValueError, "cv=500 folds is more than the data has samples"),
+        ({"cv": 1}, ValueError, "cv must be >= 2 folds"),
+        ({"cv": 1.5}, ValueError, "holdout fraction and must be in"),
+        ({"cv": "five"}, TypeError, "cv must be an int"),
+        ({"task": "ranking"}, ValueError, "task must be"),
+        ({"timeout": -1}, ValueError, "timeout must be"),
+        ({"n_jobs": 0}, ValueError, "n_jobs must not be 0"),
+        ({"X": np.arange(90.0)}, ValueError, "X must be 2-D"),
+    ],
+)
+def test_bad_input_fails_before_training(reg_data, kwargs, error, message) -> None:
+    X, y = reg_data
+    args = {
+        "strategy": "random",
+        "space": SPACE,
+        "build_model": never_called,
+        "X": X,
+        "y": y,
+        **FAST,
+    }
+    args.update(kwargs)
+    with pytest.raises(error, match=message):
+        search(**args)
+
+
+def test_classification_is_inferred_stratified_and_scored_by_accuracy(clf_data) -> None:
+    X, y = clf_data
+    result = search("random", SPACE, tiny_classifier, X, y, **FAST)
+    assert result.task == "classification"
+    assert result.settings["scoring"] == "accuracy"
+    assert "StratifiedKFold" in result.settings["cv"]
+    assert 0.0 <= result.best_score_ <= 1.0
+
+
+def test_holdout_and_explicit_validation_data(reg_data) -> None:
+    X, y = reg_data
+    holdout = search("random", SPACE, tiny_regressor, X, y, **{**FAST, "cv": 0.25})
+    assert len(holdout.trials_["fold_scores"][0]) == 1
+    explicit = search(
+        "random", SPACE, tiny_regressor, X[:60], y[:60], **{**FAST, "cv": (X[60:], y[60:])}
+    )
+    assert len(explicit.search_.splits_) == 1
+    train, test = explicit.search_.splits_[0]
+    assert len(train) == 60 and sorted(test) == list(range(60, 90))
+
+
+def test_seed_course_build_model_works_unchanged(reg_data) -> None:
+    import keras
+
+    def build_model(hidden_layers=1, layer_size=30, learning_rate=3e-3):
+        # The seed course's function, with the input shape it reads from a global.
+        model = keras.models.Sequential()
+        model.add(keras.layers.Input(shape=(4,)))
+        model.add(keras.layers.Dense(layer_size, activation="relu"))
+        for _ in range(hidden_layers - 1):
+            model.add(keras.layers.Dense(layer_size, activation="relu"))
+        model.add(keras.layers.Dense(1))
+        model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate))
+        return model
+
+    X, y = reg_data
+    result = search("tpe", "california_mlp", build_model, X, y, **{**FAST, "n_trials": 3})
+    assert set(result.best_params_) == {"hidden_layers", "layer_size", "learning_rate"}
+    assert result.settings["scoring"] == "neg_mean_squared_error"
+
+
+def test_data_argument_takes_a_dataset(reg_data) -> None:
+    from benchmarks.datasets import Dataset
+
+    X, y = reg_data
+    data = Dataset("toy", "regression", X, y, X[:5], y[:5], X[:5], y[:5], ("a", "b", "c", "d"))
+    result = search("random", SPACE, tiny_regressor, data=data, **FAST)
+    assert len(result.trials_) == 2
+    with pytest.raises(ValueError, match="either data=... or X and y"):
+        search("random", SPACE, tiny_regressor, X, y, data=data, **FAST)
+
+
+def test_timeout_ends_the_search(reg_data) -> None:
+    X, y = reg_data
+    result = search(
+        "random", SPACE, tiny_regressor, X, y, **{**FAST, "n_trials": 50, "timeout": 2.0}
+    )
+    assert 1 <= len(result.trials_) < 50
+
+
+def test_report_writes_markdown_and_json(reg_data, tmp_path) -> None:
+    X, y = reg_data
+    result = search("genetic", SPACE, tiny_regressor, X, y, **{**FAST, "n_trials": 3})
+    md = result.report(tmp_path / "rep")
+    text = md.read_text()
+    assert "# hpsearch report: genetic search" in text and "## Trials" in text
+    assert "| number | strategy | status |" in text and "Dense" in text  # model summary
+    data = json.loads((tmp_path / "rep" / "report.json").read_text())
+    assert data["strategy"] == "genetic" and len(data["trials"]) == 3
+    assert data["best_params"] == result.best_params_
+    assert all("generation" in t["extras"] for t in data["trials"])
+
+
+def test_progress_bar_shows_best_so_far(reg_data, capsys) -> None:
+    X, y = reg_data
+    search("random", SPACE, tiny_regressor, X, y, **{**FAST, "progress": True})
+    err = capsys.readouterr().err
+    assert "random search" in err and "best=" in err and "2/2" in err
+
+
+def test_parallel_trials_give_the_same_results(reg_data) -> None:
+    import cloudpickle
+
+    import tests.conftest
+
+    # The worker processes cannot import the tests package: ship the model by value.
+    cloudpickle.register_pickle_by_value(tests.conftest)
+    X, y = reg_data
+    try:
+        one = search(
+            "random", SPACE, tiny_regressor, X, y, **{**FAST, "n_trials": 4, "refit": False}
+        )
+        two = search(
+            "random",
+            SPACE,
+            tiny_regressor,
+            X,
+            y,
+            **{**FAST, "n_trials": 4, "refit": False, "n_jobs": 2},
+        )
+    finally:
+        cloudpickle.unregister_pickle_by_value(tests.conftest)
+    assert list(one.trials_["params"]) == list(two.trials_["params"])
+    np.testing.assert_allclose(one.trials_["score"], two.trials_["score"], rtol=1e-4)

@@ -1,0 +1,119 @@
+"""The ledger: masking, space checks, and surviving ``kill -9``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+
+from search import Ledger, mask_url
+from search._trials import TrialRecord
+from spaces import Float, Int, Space
+
+
+def test_mask_url_hides_passwords() -> None:
+    assert mask_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert mask_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert "secret" not in mask_url("weird://u:secret@host")
+
+
+def test_unreachable_storage_error_never_shows_the_password() -> None:
+    with pytest.raises(RuntimeError) as err:
+        Ledger("postgresql+psycopg2://u:secret@127.0.0.1:1/db", "s", Space(n=Int(1, 2)))
+    assert "secret" not in str(err.value) and "***" in str(err.value)
+
+
+def test_write_and_read_back(tmp_path: Path) -> None:
+    space = Space(n=Int(1, 5), lr=Float(1e-3, 1e-1, log=True))
+    ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}", "s", space)
+    ok = TrialRecord(0, "tpe", {"n": 2, "lr": 0.01}, [-1.0, -2.0], 1.5, 0.1, extras={"g": 1})
+    bad = TrialRecord(1, "tpe", {"n": 3, "lr": 0.02}, [float("nan")] * 2, 0.5, 0.0, error="boom")
+    ledger.write(ok)
+    ledger.write(bad)
+    back = Ledger(f"sqlite:///{tmp_path / 'l.db'}", "s", space).records()
+    assert [r.params for r in back] == [ok.params, bad.params]
+    assert back[0].fold_scores == [-1.0, -2.0] and back[0].extras == {"g": 1}
+    assert back[1].status == "failed" and back[1].error == "boom"
+    states = [
+        t.state
+        for t in optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'l.db'}").trials
+    ]
+    assert states == [optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL]
+
+
+def test_a_study_of_another_space_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    Ledger(url, "s", Space(n=Int(1, 5))).write(TrialRecord(0, "random", {"n": 2}, [1.0], 0.1, 0.0))
+    with pytest.raises(ValueError, match="holds trials over parameters"):
+        Ledger(url, "s", Space(m=Int(1, 5))).records()
+
+
+KILLED_SEARCH = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    from tests.conftest import tiny_regressor
+    import numpy as np
+    from search import search
+    from spaces import Space, Int, Float
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 4)).astype("float32"); y = X.sum(1)
+    space = Space(units=Int(2, 6), learning_rate=Float(1e-3, 1e-1, log=True))
+    search("tpe", space, tiny_regressor, X, y, n_trials=200, cv=2, epochs=1, progress=False,
+           storage={storage!r}, study_name="killed")
+    """
+)
+
+
+@pytest.mark.slow
+def test_kill_9_loses_at_most_the_running_trials(tmp_path: Path, reg_data) -> None:
+    storage = f"sqlite:///{tmp_path / 'kill.db'}"
+    root = str(Path(__file__).resolve().parents[2])
+    script = tmp_path / "run.py"
+    script.write_text(KILLED_SEARCH.format(root=root, storage=storage))
+    proc = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.time() + 240
+        done = 0
+        while time.time() < deadline and done < 3:
+            time.sleep(1.0)
+            try:
+                done = len(optuna.load_study(study_name="killed", storage=storage).trials)
+            except KeyError:
+                done = 0
+        assert done >= 3, "the search wrote no trials before the deadline"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    saved = len(optuna.load_study(study_name="killed", storage=storage).trials)
+    assert saved >= 3
+
+    from search import search
+    from tests.conftest import tiny_regressor
+
+    X, y = reg_data
+    space = Space(units=Int(2, 6), learning_rate=Float(1e-3, 1e-1, log=True))
+    result = search(
+        "tpe",
+        space,
+        tiny_regressor,
+        X,
+        y,
+        n_trials=saved + 2,
+        cv=2,
+        epochs=1,
+        progress=False,
+        storage=storage,
+        study_name="killed",
+    )
+    assert int(result.trials_["resumed"].sum()) == saved
+    assert len(result.trials_) == saved + 2
