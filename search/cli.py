@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir", default=None, help="a folder holding the dataset files")
     s.add_argument("--out", default="reports/search", help="report folder (default reports/search)")
     s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    b = sub.add_parser("bench", help="compare the strategies on the benchmark datasets")
+    from benchmarks.__main__ import add_arguments
+
+    add_arguments(b)
     return parser
 
 
@@ -104,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "datasets":
             return _cmd_datasets(args)
+        if args.command == "bench":
+            from benchmarks.__main__ import run_from_args
+
+            return run_from_args(args)
         return _cmd_search(args)
     except (ValueError, TypeError, RuntimeError) as exc:
         print(f"hpsearch: error: {exc}", file=sys.stderr)

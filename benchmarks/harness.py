@@ -1,0 +1,343 @@
+"""The benchmark harness: datasets x strategies x seeds at equal budget.
+
+Each (dataset, strategy, seed) cell is one ``search()`` call with its own study in the run's
+ledger (``OUT/ledger.db``); the harness then scores that cell's ``best_estimator_`` once on
+the untouched test set and saves the cell as ``OUT/cells/<cell>.json``. A rerun with the
+same output folder skips finished cells and resumes unfinished ones from the ledger.
+
+The peer row ``seed_recipe`` is the seed course's recipe as a user writes it: a plain
+scikeras ``KerasRegressor`` + ``RandomizedSearchCV(n_iter=trials, cv=3)``, fitted with
+``epochs`` and ``callbacks=[EarlyStopping(patience=5, min_delta=1e-2)]`` passed to
+``fit`` — which scikeras drops, so every fit trains all its epochs (as the course's does).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+from scikeras.wrappers import KerasRegressor
+from scipy.stats import reciprocal
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import RandomizedSearchCV
+
+from benchmarks.datasets import Dataset, load_dataset
+from benchmarks.profiles import DatasetPlan, Profile, get_profile
+from search import STRATEGIES, search
+from search.strategies import fit_grid_points
+
+__all__ = [
+    "BASELINE",
+    "OPTIONAL_PEERS",
+    "BenchmarkRun",
+    "cell_name",
+    "optional_peer_notes",
+    "run_benchmark",
+    "trials_table",
+]
+
+BASELINE = "seed_recipe"
+# Peers we compare against when their packages are installed (extras); never faked.
+OPTIONAL_PEERS = {
+    "keras_tuner": "KerasTuner RandomSearch / Hyperband (pip install keras-tuner tensorboard)",
+    "sklearn_genetic": "sklearn-genetic-opt GASearchCV (pip install sklearn-genetic-opt)",
+}
+
+
+@dataclass
+class BenchmarkRun:
+    """The finished cells of a run, and what was skipped and why."""
+
+    cells: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def optional_peer_notes() -> list[str]:
+    """One line per optional peer: why it is not in the table."""
+    notes = []
+    for module, what in OPTIONAL_PEERS.items():
+        if importlib.util.find_spec(module) is None:
+            notes.append(f"{what}: not installed, skipped.")
+        else:
+            notes.append(f"{what}: installed, but no adapter in this version; skipped.")
+    return notes
+
+
+def cell_name(dataset: str, strategy: str, seed: int) -> str:
+    return f"{dataset}__{strategy}__seed{seed}"
+
+
+def _test_metrics(task: str, estimator: Any, data: Dataset) -> dict[str, float]:
+    if task == "regression":
+        mse = -float(get_scorer("neg_mean_squared_error")(estimator, data.X_test, data.y_test))
+        return {"test_score": -mse, "test_mse": mse, "test_rmse": math.sqrt(mse)}
+    acc = float(get_scorer("accuracy")(estimator, data.X_test, data.y_test))
+    return {"test_score": acc, "test_accuracy": acc}
+
+
+def _history(estimator: Any) -> dict[str, list[float]]:
+    hist = getattr(estimator, "history_", {}) or {}
+    return {k: [float(v) for v in hist[k]] for k in ("loss", "val_loss") if k in hist}
+
+
+def _cv_for(plan: DatasetPlan, data: Dataset) -> Any:
+    return (data.X_valid, data.y_valid) if plan.cv == "valid" else plan.cv
+
+
+def _run_strategy_cell(
+    data: Dataset,
+    plan: DatasetPlan,
+    strategy: str,
+    seed: int,
+    *,
+    trials: int,
+    time_budget: float | None,
+    n_jobs: int,
+    ledger: str,
+    progress: bool,
+) -> dict[str, Any]:
+    start = time.perf_counter()
+    result = search(
+        strategy,
+        plan.space(),
+        plan.build_model,
+        data.X_train,
+        data.y_train,
+        task=data.task,
+        n_trials=trials,
+        timeout=time_budget,
+        cv=_cv_for(plan, data),
+        epochs=plan.epochs,
+        patience=plan.patience,
+        batch_size=plan.batch_size,
+        n_jobs=n_jobs,
+        seed=seed,
+        storage=ledger,
+        study_name=cell_name(data.name, strategy, seed),
+        progress=progress,
+    )
+    wall = time.perf_counter() - start
+    trials_rows = [
+        {
+            "number": r.number,
+            "params": r.params,
+            "score": r.score if r.complete else None,
+            "elapsed": r.elapsed,
+            "status": r.status,
+            "error": r.error,
+            **r.extras,
+        }
+        for r in result.search_.records_
+    ]
+    return {
+        "best_params": result.best_params_,
+        "best_val_score": result.best_score_,
+        "wall": wall,
+        "search_elapsed": result.elapsed_,
+        "trials": trials_rows,
+        "history": _history(result.best_estimator_),
+        "settings": result.settings,
+        **_test_metrics(data.task, result.best_estimator_, data),
+    }
+
+
+def _run_baseline_cell(
+    data: Dataset, plan: DatasetPlan, seed: int, *, trials: int, n_jobs: int
+) -> dict[str, Any]:
+    """The seed course's RandomizedSearchCV recipe, as written (see the module docstring)."""
+    epochs = plan.baseline_epochs or plan.epochs
+    model = KerasRegressor(
+        model=plan.build_model, hidden_layers=1, layer_size=30, learning_rate=3e-3, verbose=0
+    )
+    param_distribution = {
+        "hidden_layers": [1, 2, 3, 4],
+        # The course writes np.arange(1, 100); Keras 3 rejects numpy ints as layer sizes,
+        # so the one change to the recipe is plain Python ints.
+        "layer_size": list(range(1, 100)),
+        "learning_rate": reciprocal(1e-4, 1e-2),
+    }
+    search_cv = RandomizedSearchCV(
+        model, param_distribution, n_iter=trials, cv=3, n_jobs=n_jobs, random_state=seed
+    )
+    callbacks = [keras.callbacks.EarlyStopping(patience=5, min_delta=1e-2)]
+    start = time.perf_counter()
+    search_cv.fit(
+        data.X_train,
+        data.y_train,
+        epochs=epochs,
+        validation_data=(data.X_valid, data.y_valid),
+        callbacks=callbacks,
+    )
+    wall = time.perf_counter() - start
+    res = search_cv.cv_results_
+    # RandomizedSearchCV keeps no finish times: cumulate each candidate's fit + score time.
+    per_trial = (res["mean_fit_time"] + res["mean_score_time"]) * search_cv.n_splits_
+    elapsed = np.cumsum(per_trial)
+    # The recipe scores with KerasRegressor.score (R^2), as the course's does.
+    trials_rows = [
+        {
+            "number": i,
+            "params": {k: _plain(v) for k, v in p.items()},
+            "score": float(s) if np.isfinite(s) else None,
+            "elapsed": float(e),
+            "status": "complete" if np.isfinite(s) else "failed",
+            "error": None,
+            "score_kind": "r2",
+        }
+        for i, (p, s, e) in enumerate(
+            zip(res["params"], res["mean_test_score"], elapsed, strict=True)
+        )
+    ]
+    best = search_cv.best_estimator_
+    return {
+        "best_params": {k: _plain(v) for k, v in search_cv.best_params_.items()},
+        "best_val_score": None,  # R^2 over its own 3 folds: not comparable, not shown
+        "best_val_r2": float(search_cv.best_score_),
+        "wall": wall,
+        "search_elapsed": wall,
+        "trials": trials_rows,
+        "history": _history(best),
+        "settings": {"epochs": epochs, "cv": 3, "n_iter": trials, "recipe": "seed course"},
+        **_test_metrics(data.task, best, data),
+    }
+
+
+def run_benchmark(
+    out: str | Path,
+    *,
+    profile: str | Profile = "standard",
+    datasets: list[str] | None = None,
+    strategies: list[str] | None = None,
+    seeds: list[int] | None = None,
+    trials: int | None = None,
+    time_budget: float | None = None,
+    epochs: int | None = None,
+    n_jobs: int = 1,
+    baseline: bool = True,
+    data_dir: str | Path | None = None,
+    progress: bool = True,
+) -> BenchmarkRun:
+    """Run every (dataset, strategy, seed) cell not yet finished in ``out``.
+
+    >>> run = run_benchmark("reports/quick", profile="quick")   # doctest: +SKIP
+    >>> len(run.cells), run.notes                              # doctest: +SKIP
+    """
+    prof = get_profile(profile) if isinstance(profile, str) else profile
+    prof = prof.with_overrides(
+        trials=trials, epochs=epochs, seeds=tuple(seeds) if seeds is not None else None
+    )
+    names = datasets or list(prof.plans)
+    for name in names:
+        if name not in prof.plans:
+            raise ValueError(f"datasets: unknown {name!r}; choose from {sorted(prof.plans)}.")
+    chosen = strategies or list(STRATEGIES)
+    for strategy in chosen:
+        if strategy not in STRATEGIES:
+            raise ValueError(f"strategies: unknown {strategy!r}; choose from {sorted(STRATEGIES)}.")
+    if time_budget is not None and time_budget <= 0:
+        raise ValueError(f"time_budget must be > 0 seconds, got {time_budget!r}.")
+    out_dir = Path(out)
+    (out_dir / "cells").mkdir(parents=True, exist_ok=True)
+    ledger = f"sqlite:///{(out_dir / 'ledger.db').resolve()}"
+    run = BenchmarkRun()
+    cells = run.cells
+    for name in names:
+        plan = prof.plans[name]
+        kwargs: dict[str, Any] = dict(plan.loader_kwargs)
+        if data_dir is not None:
+            kwargs["data_dir"] = data_dir
+        data: Dataset | None = None
+        rows = list(chosen) + ([BASELINE] if baseline and plan.baseline_epochs else [])
+        if "grid" in rows:
+            try:
+                fit_grid_points(plan.space(), plan.trials)
+            except ValueError as exc:
+                # Equal budgets are the rule: a grid that does not fit is left out, not shrunk.
+                rows.remove("grid")
+                run.notes.append(f"{name}: grid skipped at {plan.trials} trials per cell: {exc}")
+                print(f"[bench] {run.notes[-1]}", flush=True)
+        for seed in prof.seeds:
+            for strategy in rows:
+                path = out_dir / "cells" / f"{cell_name(name, strategy, seed)}.json"
+                if path.is_file():
+                    cells.append(json.loads(path.read_text()))
+                    print(f"[bench] {path.stem}: finished earlier, skipped", flush=True)
+                    continue
+                if data is None:
+                    # Loaded (and scaled) once per dataset, never inside a trial.
+                    data = load_dataset(name, seed=0, **kwargs)
+                if strategy == BASELINE:
+                    cell = _run_baseline_cell(data, plan, seed, trials=plan.trials, n_jobs=n_jobs)
+                else:
+                    cell = _run_strategy_cell(
+                        data,
+                        plan,
+                        strategy,
+                        seed,
+                        trials=plan.trials,
+                        time_budget=time_budget,
+                        n_jobs=n_jobs,
+                        ledger=ledger,
+                        progress=progress,
+                    )
+                cell.update(
+                    dataset=name,
+                    strategy=strategy,
+                    seed=seed,
+                    task=data.task,
+                    profile=prof.name,
+                    n_train=len(data.X_train),
+                    n_test=len(data.X_test),
+                )
+                path.write_text(json.dumps(cell, indent=1, default=_json_default))
+                cells.append(cell)
+                metric = (
+                    f"test RMSE {cell['test_rmse']:.4f}"
+                    if data.task == "regression"
+                    else f"test accuracy {cell['test_accuracy']:.4f}"
+                )
+                print(
+                    f"[bench] {path.stem}: {metric}, {len(cell['trials'])} trials, "
+                    f"{cell['wall']:.0f} s",
+                    flush=True,
+                )
+    return run
+
+
+def trials_table(cells: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per trial of every cell (the tidy ``trials.csv``)."""
+    rows = []
+    for cell in cells:
+        for t in cell["trials"]:
+            rows.append(
+                {
+                    "dataset": cell["dataset"],
+                    "strategy": cell["strategy"],
+                    "seed": cell["seed"],
+                    "trial": t["number"],
+                    "params": json.dumps(t["params"], sort_keys=True),
+                    "val_score": t["score"],
+                    "score_kind": t.get("score_kind", cell.get("settings", {}).get("scoring")),
+                    "elapsed": t["elapsed"],
+                    "status": t["status"],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    return str(value)

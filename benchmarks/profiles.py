@@ -1,0 +1,152 @@
+"""Benchmark profiles: how much data, how many trials, epochs and seeds per dataset.
+
+- ``quick``: small slices, few trials and epochs; a first look and the CI run (minutes).
+- ``standard``: the default; a meaningful comparison on 2 cores in well under an hour.
+- ``full``: whole datasets and larger budgets.
+
+Every strategy of a run gets the same space, ``build_model``, splits, training settings and
+budget. ``cv="valid"`` uses the dataset's own validation part as one fixed holdout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import keras
+
+from models import deep_mlp, regression_mlp
+from spaces import Space, california_mlp, fashion_mlp
+
+__all__ = ["PROFILES", "DatasetPlan", "Profile", "get_profile"]
+
+
+@dataclass(frozen=True)
+class DatasetPlan:
+    """What every strategy gets on one dataset."""
+
+    loader_kwargs: dict[str, Any]
+    space: Callable[[], Space]
+    build_model: Callable[..., keras.Model]
+    trials: int
+    epochs: int
+    patience: int = 5
+    batch_size: int = 32
+    cv: int | float | str = "valid"
+    # The seed course's recipe (plain scikeras + RandomizedSearchCV, cv=3) as a peer row;
+    # None where the course has no recipe for this dataset.
+    baseline_epochs: int | None = None
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    seeds: tuple[int, ...]
+    plans: dict[str, DatasetPlan] = field(default_factory=dict)
+
+    def with_overrides(
+        self,
+        *,
+        trials: int | None = None,
+        epochs: int | None = None,
+        seeds: tuple[int, ...] | None = None,
+    ) -> Profile:
+        plans = {
+            name: replace(
+                plan,
+                trials=trials if trials is not None else plan.trials,
+                epochs=epochs if epochs is not None else plan.epochs,
+            )
+            for name, plan in self.plans.items()
+        }
+        return replace(self, plans=plans, seeds=seeds if seeds is not None else self.seeds)
+
+
+PROFILES: dict[str, Profile] = {
+    "quick": Profile(
+        "quick",
+        seeds=(0, 1),
+        plans={
+            "california": DatasetPlan(
+                {"n_train": 600, "n_test": 2000},
+                california_mlp,
+                regression_mlp,
+                trials=8,
+                epochs=3,
+                patience=2,
+                cv=2,
+                baseline_epochs=3,
+            ),
+            "fashion_mnist": DatasetPlan(
+                {"n_train": 600, "n_test": 2000, "flatten": True},
+                fashion_mlp,
+                deep_mlp,
+                trials=4,
+                epochs=2,
+                patience=1,
+                batch_size=64,
+                cv=2,
+            ),
+        },
+    ),
+    "standard": Profile(
+        "standard",
+        seeds=(0, 1, 2),
+        plans={
+            "california": DatasetPlan(
+                {},
+                california_mlp,
+                regression_mlp,
+                trials=15,
+                epochs=100,
+                patience=5,
+                cv="valid",
+                baseline_epochs=20,
+            ),
+            "fashion_mnist": DatasetPlan(
+                {"n_train": 20000, "flatten": True},
+                fashion_mlp,
+                deep_mlp,
+                trials=8,
+                epochs=15,
+                patience=3,
+                batch_size=128,
+                cv="valid",
+            ),
+        },
+    ),
+    "full": Profile(
+        "full",
+        seeds=(0, 1, 2, 3, 4),
+        plans={
+            "california": DatasetPlan(
+                {},
+                california_mlp,
+                regression_mlp,
+                trials=50,
+                epochs=200,
+                patience=10,
+                cv=3,
+                baseline_epochs=100,
+            ),
+            "fashion_mnist": DatasetPlan(
+                {"flatten": True},
+                fashion_mlp,
+                deep_mlp,
+                trials=30,
+                epochs=50,
+                patience=5,
+                batch_size=64,
+                cv="valid",
+            ),
+        },
+    ),
+}
+
+
+def get_profile(name: str) -> Profile:
+    """The profile called ``name`` (``quick``, ``standard`` or ``full``)."""
+    if name not in PROFILES:
+        raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {name!r}.")
+    return PROFILES[name]

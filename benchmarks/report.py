@@ -1,0 +1,346 @@
+"""Benchmark reports: summary tables, figures, ``report.md`` and a self-contained HTML page."""
+
+from __future__ import annotations
+
+import base64
+import html
+import warnings
+import json
+import math
+import os
+import platform
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; no display on servers or in CI
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from benchmarks.harness import BASELINE, optional_peer_notes, trials_table
+from search.result import markdown_table
+
+__all__ = ["summary_table", "trials_to_reach", "write_report"]
+
+_PACKAGES = ("tensorflow", "keras", "scikeras", "scikit-learn", "optuna", "deap", "numpy")
+
+
+def trials_to_reach(scores: list[float | None], fraction: float = 0.99) -> int | None:
+    """1-based trial at which the best-so-far first comes within 1 - ``fraction`` of the
+    final best (relative to its magnitude; works for negative scores such as neg MSE).
+
+    >>> trials_to_reach([-2.0, -1.0, -0.995, -0.99])
+    3
+    """
+    finite = [s for s in scores if s is not None and math.isfinite(s)]
+    if not finite:
+        return None
+    final = max(finite)
+    threshold = final - (1 - fraction) * abs(final)
+    best = -math.inf
+    for i, s in enumerate(scores, start=1):
+        if s is not None and math.isfinite(s):
+            best = max(best, s)
+        if best >= threshold:
+            return i
+    return None
+
+
+def _best_so_far(scores: list[float | None]) -> np.ndarray:
+    values = np.array([np.nan if s is None else s for s in scores], dtype=float)
+    values = np.where(np.isfinite(values), values, -np.inf)
+    out = np.maximum.accumulate(values) if len(values) else values
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+def summary_table(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
+    """Per strategy: validation and test score (mean +- std over seeds), time, trials to
+    reach 99% of the final best, failed trials, mean rank of the test score."""
+    own = [c for c in cells if c["dataset"] == dataset]
+    if not own:
+        return pd.DataFrame()
+    task = own[0]["task"]
+    frame = pd.DataFrame(own)
+    frame["rank"] = frame.groupby("seed")["test_score"].rank(ascending=False, method="min")
+    rows = []
+    for strategy, group in frame.groupby("strategy", sort=False):
+        val = [c for c in group["best_val_score"] if c is not None]
+        reached = [trials_to_reach([t["score"] for t in trials]) for trials in group["trials"]]
+        reach = [r for r in reached if r is not None]
+        row: dict[str, Any] = {"strategy": strategy, "seeds": len(group)}
+        if task == "regression":
+            row["val MSE"] = _pm([-v for v in val]) if val else "n/a (R^2 on own CV)"
+            row["test RMSE"] = _pm(list(group["test_rmse"]))
+            row["test MSE"] = _pm(list(group["test_mse"]))
+        else:
+            row["val accuracy"] = _pm(val) if val else "n/a"
+            row["test accuracy"] = _pm(list(group["test_accuracy"]))
+        row["wall s"] = _pm(list(group["wall"]), digits=0)
+        row["trials to 99%"] = f"{np.mean(reach):.1f}" if reach else "n/a"
+        row["failed trials"] = int(
+            sum(t["status"] == "failed" for ts in group["trials"] for t in ts)
+        )
+        row["mean rank"] = f"{group['rank'].mean():.2f}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _pm(values: list[float], digits: int = 4) -> str:
+    arr = np.asarray(values, dtype=float)
+    if arr.size == 0:
+        return "n/a"
+    if arr.size == 1:
+        return f"{arr[0]:.{digits}f}"
+    return f"{arr.mean():.{digits}f} ± {arr.std(ddof=1):.{digits}f}"
+
+
+def _strategies(cells: list[dict[str, Any]], dataset: str) -> list[str]:
+    seen: list[str] = []
+    for c in cells:
+        if c["dataset"] == dataset and c["strategy"] not in seen:
+            seen.append(c["strategy"])
+    return seen
+
+
+def _val_sign(task: str) -> tuple[float, str]:
+    return (
+        (-1.0, "validation MSE (best so far)")
+        if task == "regression"
+        else (1.0, "validation accuracy (best so far)")
+    )
+
+
+def _plot_convergence(
+    cells: list[dict[str, Any]], dataset: str, path: Path, *, by_time: bool
+) -> Path:
+    task = next(c["task"] for c in cells if c["dataset"] == dataset)
+    sign, label = _val_sign(task)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for strategy in _strategies(cells, dataset):
+        if strategy == BASELINE:
+            continue  # scored with R^2 over its own folds: another scale
+        runs = [c for c in cells if c["dataset"] == dataset and c["strategy"] == strategy]
+        curves = []
+        for c in runs:
+            best = _best_so_far([t["score"] for t in c["trials"]]) * sign
+            if by_time:
+                times = np.array([t["elapsed"] for t in c["trials"]], dtype=float)
+                curves.append((times, best))
+            else:
+                curves.append((np.arange(1, len(best) + 1, dtype=float), best))
+        if by_time:
+            grid = np.linspace(0, max(t[-1] for t, _ in curves if len(t)), 100)
+            stacked = np.array([_step_at(t, b, grid) for t, b in curves])
+        else:
+            length = max(len(b) for _, b in curves)
+            grid = np.arange(1, length + 1, dtype=float)
+            stacked = np.array([np.pad(b, (0, length - len(b)), mode="edge") for _, b in curves])
+        with warnings.catch_warnings():
+            # Before a seed's first trial finishes its curve is NaN there: expected.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mid = np.nanmedian(stacked, axis=0)
+            low, high = np.nanmin(stacked, axis=0), np.nanmax(stacked, axis=0)
+        (line,) = ax.plot(grid, mid, label=f"{strategy} (median of {len(runs)} seeds)")
+        ax.fill_between(
+            grid,
+            low,
+            high,
+            color=line.get_color(),
+            alpha=0.15,
+        )
+    ax.set_xlabel("wall-clock seconds" if by_time else "trial")
+    ax.set_ylabel(label)
+    ax.set_title(
+        f"{dataset}: best so far vs {'time' if by_time else 'trials'} (band: min-max over seeds)"
+    )
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _step_at(times: np.ndarray, best: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    idx = np.searchsorted(times, grid, side="right") - 1
+    out = np.where(idx >= 0, best[np.clip(idx, 0, len(best) - 1)], np.nan)
+    return out
+
+
+def _plot_test_scores(cells: list[dict[str, Any]], dataset: str, path: Path) -> Path:
+    task = next(c["task"] for c in cells if c["dataset"] == dataset)
+    key, label = (
+        ("test_rmse", "test RMSE (lower is better)")
+        if task == "regression"
+        else ("test_accuracy", "test accuracy")
+    )
+    strategies = _strategies(cells, dataset)
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
+    for i, strategy in enumerate(strategies):
+        runs = [c for c in cells if c["dataset"] == dataset and c["strategy"] == strategy]
+        values = [c[key] for c in runs]
+        axes[0].scatter(
+            np.full(len(values), i) + np.linspace(-0.08, 0.08, len(values)), values, s=25
+        )
+        axes[0].hlines(np.mean(values), i - 0.25, i + 0.25, color="black")
+        walls = [c["wall"] for c in runs]
+        axes[1].bar(i, np.mean(walls), yerr=np.std(walls) if len(walls) > 1 else 0, capsize=3)
+    for ax, title in zip(axes, (label, "wall time per cell (s)"), strict=True):
+        ax.set_xticks(range(len(strategies)), strategies, rotation=20)
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3, axis="y")
+    fig.suptitle(f"{dataset}: test score and time per strategy")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _plot_training_curves(cells: list[dict[str, Any]], dataset: str, path: Path) -> Path:
+    strategies = _strategies(cells, dataset)
+    fig, axes = plt.subplots(
+        1, len(strategies), figsize=(3.2 * len(strategies), 3.2), squeeze=False
+    )
+    for ax, strategy in zip(axes[0], strategies, strict=True):
+        runs = [c for c in cells if c["dataset"] == dataset and c["strategy"] == strategy]
+        best = max(runs, key=lambda c: c["test_score"])
+        for key in ("loss", "val_loss"):
+            if best["history"].get(key):
+                ax.plot(range(1, len(best["history"][key]) + 1), best["history"][key], label=key)
+        ax.set_title(f"{strategy} (seed {best['seed']})", fontsize=9)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{dataset}: training curves of each strategy's best model (refit)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def _best_params(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
+    rows = []
+    for strategy in _strategies(cells, dataset):
+        runs = [c for c in cells if c["dataset"] == dataset and c["strategy"] == strategy]
+        best = max(runs, key=lambda c: c["test_score"])
+        params = ", ".join(
+            f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in best["best_params"].items()
+        )
+        rows.append(
+            {"strategy": strategy, "seed": best["seed"], "best params (best test seed)": params}
+        )
+    return pd.DataFrame(rows)
+
+
+def _machine() -> dict[str, str]:
+    info = {
+        "cores": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+    for name in _PACKAGES:
+        try:
+            info[name] = version(name)
+        except PackageNotFoundError:
+            info[name] = "not installed"
+    return info
+
+
+def write_report(
+    cells: list[dict[str, Any]],
+    out: str | Path,
+    *,
+    settings: dict[str, Any],
+    notes: list[str] | None = None,
+) -> Path:
+    """Write ``trials.csv``, ``summary.csv``, the figures, ``report.md`` and ``report.html``."""
+    out_dir = Path(out)
+    fig_dir = out_dir / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    trials_table(cells).to_csv(out_dir / "trials.csv", index=False)
+    (out_dir / "cells.json").write_text(json.dumps(cells, default=str))
+    datasets = list(dict.fromkeys(c["dataset"] for c in cells))
+    machine = _machine()
+    md: list[str] = ["# hpsearch benchmark", ""]
+    body_html: list[str] = ["<h1>hpsearch benchmark</h1>"]
+    setting_lines = [f"{k}: {v}" for k, v in settings.items()]
+    machine_lines = [f"{k}: {v}" for k, v in machine.items()]
+    md += [
+        "## Settings",
+        "",
+        *[f"- {s}" for s in setting_lines],
+        "",
+        "## Machine",
+        "",
+        *[f"- {s}" for s in machine_lines],
+        "",
+    ]
+    body_html += [
+        "<h2>Settings</h2><ul>",
+        *[f"<li>{html.escape(s)}</li>" for s in setting_lines],
+        "</ul>",
+    ]
+    body_html += [
+        "<h2>Machine</h2><ul>",
+        *[f"<li>{html.escape(s)}</li>" for s in machine_lines],
+        "</ul>",
+    ]
+    summaries = []
+    for dataset in datasets:
+        summary = summary_table(cells, dataset)
+        summary.insert(0, "dataset", dataset)
+        summaries.append(summary)
+        figures = [
+            _plot_convergence(
+                cells, dataset, fig_dir / f"{dataset}_convergence_trials.png", by_time=False
+            ),
+            _plot_convergence(
+                cells, dataset, fig_dir / f"{dataset}_convergence_time.png", by_time=True
+            ),
+            _plot_test_scores(cells, dataset, fig_dir / f"{dataset}_test_and_time.png"),
+            _plot_training_curves(cells, dataset, fig_dir / f"{dataset}_training_curves.png"),
+        ]
+        params = _best_params(cells, dataset)
+        md += [
+            f"## {dataset}",
+            "",
+            markdown_table(summary.drop(columns="dataset")),
+            "",
+            markdown_table(params),
+            "",
+        ]
+        md += [f"![{f.stem}](figures/{f.name})" for f in figures] + [""]
+        body_html += [
+            f"<h2>{html.escape(dataset)}</h2>",
+            summary.drop(columns="dataset").to_html(index=False),
+            params.to_html(index=False),
+        ]
+        for f in figures:
+            data = base64.b64encode(f.read_bytes()).decode("ascii")
+            body_html.append(f'<p><img alt="{f.stem}" src="data:image/png;base64,{data}"></p>')
+    notes = [
+        "Validation scores come from each search's own protocol; the seed recipe scores R^2 "
+        "over its own 3 folds, so only its test score is comparable.",
+        "Test scores: each cell's best_estimator_ (refit on the training data) on the "
+        "untouched test set.",
+        *optional_peer_notes(),
+        *(notes or []),
+    ]
+    md += ["## Notes", "", *[f"- {n}" for n in notes], ""]
+    body_html += ["<h2>Notes</h2><ul>", *[f"<li>{html.escape(n)}</li>" for n in notes], "</ul>"]
+    pd.concat(summaries).to_csv(out_dir / "summary.csv", index=False)
+    (out_dir / "report.md").write_text("\n".join(md))
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}"
+    )
+    head = (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>hpsearch benchmark</title><style>{style}</style></head><body>"
+    )
+    (out_dir / "report.html").write_text(head + "\n".join(body_html) + "</body></html>")
+    return out_dir / "report.md"
