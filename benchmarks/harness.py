@@ -272,8 +272,9 @@ def run_benchmark(
                     print(f"[bench] {path.stem}: finished earlier, skipped", flush=True)
                     continue
                 if data is None:
-                    # Loaded (and scaled) once per dataset, never inside a trial.
-                    data = load_dataset(name, seed=0, **kwargs)
+                    # Loaded (and scaled) once per dataset, never inside a trial; the split is
+                    # the loaders' default (seed 42) for every seed of the run.
+                    data = load_dataset(name, **kwargs)
                 if strategy == BASELINE:
                     cell = _run_baseline_cell(data, plan, seed, trials=plan.trials, n_jobs=n_jobs)
                 else:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import html
-import warnings
 import json
 import math
 import os
 import platform
+import warnings
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,7 @@ def summary_table(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
     frame["rank"] = frame.groupby("seed")["test_score"].rank(ascending=False, method="min")
     rows = []
     for strategy, group in frame.groupby("strategy", sort=False):
-        val = [c for c in group["best_val_score"] if c is not None]
+        val = [float(c) for c in group["best_val_score"] if c is not None and math.isfinite(c)]
         reached = [trials_to_reach([t["score"] for t in trials]) for trials in group["trials"]]
         reach = [r for r in reached if r is not None]
         row: dict[str, Any] = {"strategy": strategy, "seeds": len(group)}

@@ -1,0 +1,112 @@
+"""The benchmark harness: the quick profile end to end, resume, and the report helpers."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from benchmarks.__main__ import main as bench_main
+from benchmarks.harness import BASELINE, run_benchmark
+from benchmarks.profiles import PROFILES, get_profile
+from benchmarks.report import summary_table, trials_to_reach
+
+
+def _cell(strategy: str, seed: int, test: float, scores: list[float | None]) -> dict:
+    return {
+        "dataset": "california",
+        "task": "regression",
+        "strategy": strategy,
+        "seed": seed,
+        "best_val_score": max(s for s in scores if s is not None),
+        "test_score": -test,
+        "test_mse": test,
+        "test_rmse": test**0.5,
+        "wall": 10.0 + seed,
+        "trials": [
+            {
+                "number": i,
+                "score": s,
+                "elapsed": float(i),
+                "status": "failed" if s is None else "complete",
+            }
+            for i, s in enumerate(scores)
+        ],
+        "history": {"loss": [1.0, 0.5], "val_loss": [1.1, 0.6]},
+        "best_params": {"units": 3},
+    }
+
+
+def test_trials_to_reach_99_percent() -> None:
+    assert trials_to_reach([-2.0, -1.0, -0.995, -0.99]) == 3
+    assert trials_to_reach([0.5, 0.8, 0.9]) == 3
+    assert trials_to_reach([None, 0.9, 0.7]) == 2
+    assert trials_to_reach([None]) is None
+
+
+def test_summary_table_means_ranks_and_failures() -> None:
+    cells = [
+        _cell("tpe", 0, 0.28, [-0.5, -0.4, None]),
+        _cell("tpe", 1, 0.30, [-0.45, -0.41]),
+        _cell("random", 0, 0.40, [-0.6, -0.5]),
+        _cell("random", 1, 0.30, [-0.6, None]),
+    ]
+    table = summary_table(cells, "california").set_index("strategy")
+    assert table.loc["tpe", "test MSE"] == "0.2900 ± 0.0141"
+    assert table.loc["tpe", "failed trials"] == 1 and table.loc["random", "failed trials"] == 1
+    assert table.loc["tpe", "mean rank"] == "1.00"  # best on seed 0, tied on seed 1
+    assert table.loc["random", "mean rank"] == "1.50"
+
+
+def test_bad_arguments_are_named() -> None:
+    with pytest.raises(ValueError, match="profile must be one of"):
+        get_profile("huge")
+    with pytest.raises(ValueError, match="strategies: unknown 'anneal'"):
+        run_benchmark("/tmp/never", profile="quick", strategies=["anneal"])
+    with pytest.raises(ValueError, match="datasets: unknown 'mnist'"):
+        run_benchmark("/tmp/never", profile="quick", datasets=["mnist"])
+
+
+def test_profiles_give_every_strategy_the_same_plan() -> None:
+    for profile in PROFILES.values():
+        assert len(profile.seeds) >= 2
+        for plan in profile.plans.values():
+            assert plan.trials >= 1 and plan.epochs >= 1
+
+
+@pytest.mark.slow
+def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path) -> None:
+    out = tmp_path / "quick"
+    argv = ["--profile", "quick", "--out", str(out), "--no-progress", "--data-dir", str(data_dir)]
+    assert bench_main(argv) == 0
+
+    for name in ("report.md", "report.html", "trials.csv", "summary.csv"):
+        assert (out / name).stat().st_size > 0, name
+    figures = sorted((out / "figures").glob("*.png"))
+    assert len(figures) == 8 and all(f.stat().st_size > 5000 for f in figures)
+
+    trials = pd.read_csv(out / "trials.csv")
+    assert set(trials["dataset"]) == {"california", "fashion_mnist"}
+    cal = trials[trials["dataset"] == "california"]
+    assert set(cal["strategy"]) == {"grid", "random", "genetic", "tpe", BASELINE}
+    fm = trials[trials["dataset"] == "fashion_mnist"]
+    assert set(fm["strategy"]) == {"random", "genetic", "tpe"}  # grid cannot fit 4 trials
+    assert set(trials["seed"]) == {0, 1}
+    assert trials.loc[trials["status"] == "complete", "val_score"].notna().all()
+
+    summary = pd.read_csv(out / "summary.csv")
+    assert summary["test RMSE"].dropna().str.match(r"^\d+\.\d+ ± \d+\.\d+$").all()
+    assert summary["test accuracy"].dropna().str.match(r"^0\.\d+ ± 0\.\d+$").all()
+    report = (out / "report.md").read_text()
+    assert "## california" in report and "## fashion_mnist" in report
+    assert "grid skipped at 4 trials" in report and "KerasTuner" in report
+    assert "tensorflow:" in report and "cores:" in report
+    html = (out / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 8
+
+    start = time.perf_counter()
+    assert bench_main(argv) == 0  # every cell finished: nothing is trained again
+    assert time.perf_counter() - start < 60
+    assert len(pd.read_csv(out / "trials.csv")) == len(trials)
