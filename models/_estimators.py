@@ -75,11 +75,53 @@ def _seeded(seed: int | None) -> Iterator[None]:
         np.random.set_state(np_state)
 
 
+def _set_tf_threads(threads: int | None) -> None:
+    """Cap TensorFlow's thread pools in this process (a worker running one of k trials).
+
+    TensorFlow fixes its pools when its runtime starts; in a fresh worker process the first
+    fit comes before that, so the cap applies. Where the runtime is already running (the
+    parent process) the pools stay as they are.
+    """
+    if threads is None:
+        return
+    import tensorflow as tf
+
+    if tf.config.threading.get_intra_op_parallelism_threads() == threads:
+        return
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+    except RuntimeError:
+        pass
+
+
 class _SearchTrialMixin:
-    """Behaviour shared by our regressor and classifier (see the module docstring)."""
+    """Behaviour shared by our regressor and classifier (see the module docstring).
+
+    Extra parameters: ``seed`` (seeds every fit), ``steps_per_execution``,
+    ``clear_session`` (a fresh Keras session before each fit) and ``tf_threads`` (cap on
+    TensorFlow's threads in the process that fits, so parallel trials do not oversubscribe
+    the cores).
+    """
 
     _estimator_type_name: str = ""
     history_: dict[str, list[float]]
+
+    def __init__(
+        self,
+        model: Any = None,
+        *,
+        seed: int | None = None,
+        steps_per_execution: int = 1,
+        clear_session: bool = True,
+        tf_threads: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(model=model, **kwargs)  # type: ignore[call-arg]
+        self.seed = seed
+        self.steps_per_execution = steps_per_execution
+        self.clear_session = clear_session
+        self.tf_threads = tf_threads
 
     def _build_keras_model(self) -> keras.Model:
         model = super()._build_keras_model()  # type: ignore[misc]
@@ -90,12 +132,13 @@ class _SearchTrialMixin:
             model.steps_per_execution = int(spe)
         return model
 
-    def _fit_trial(self, fit: Callable[[], Any]) -> Any:
-        if getattr(self, "clear_session", True):
+    def fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any) -> Any:
+        _set_tf_threads(self.tf_threads)
+        if self.clear_session:
             _freeze_imports_once()
             keras.backend.clear_session(free_memory=True)
-        with _seeded(getattr(self, "seed", None)):
-            result = fit()
+        with _seeded(self.seed):
+            result = super().fit(X, y, sample_weight=sample_weight, **kwargs)  # type: ignore[misc]
         losses = self.history_.get("loss", [])
         for epoch, value in enumerate(losses, start=1):
             if not math.isfinite(value):
@@ -118,8 +161,8 @@ class _SearchTrialMixin:
 class HPKerasRegressor(_SearchTrialMixin, KerasRegressor):
     """``scikeras.wrappers.KerasRegressor`` that reports itself as a regressor.
 
-    Extra parameters: ``seed`` (seeds every fit), ``steps_per_execution``,
-    ``clear_session`` (a fresh Keras session before each fit).
+    Extra parameters: see ``_SearchTrialMixin`` (``seed``, ``steps_per_execution``,
+    ``clear_session``, ``tf_threads``).
 
     >>> from sklearn.base import is_regressor
     >>> from models import regression_mlp
@@ -129,30 +172,9 @@ class HPKerasRegressor(_SearchTrialMixin, KerasRegressor):
 
     _estimator_type_name = "regressor"
 
-    def __init__(
-        self,
-        model: Any = None,
-        *,
-        seed: int | None = None,
-        steps_per_execution: int = 1,
-        clear_session: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(model=model, **kwargs)
-        self.seed = seed
-        self.steps_per_execution = steps_per_execution
-        self.clear_session = clear_session
-
-    def fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any) -> HPKerasRegressor:
-        return self._fit_trial(
-            lambda: super(HPKerasRegressor, self).fit(X, y, sample_weight=sample_weight, **kwargs)
-        )
-
 
 class HPKerasClassifier(_SearchTrialMixin, KerasClassifier):
     """``scikeras.wrappers.KerasClassifier`` that reports itself as a classifier.
-
-    Same extra parameters as ``HPKerasRegressor``.
 
     >>> from sklearn.base import is_classifier
     >>> from models import classifier_mlp
@@ -161,25 +183,6 @@ class HPKerasClassifier(_SearchTrialMixin, KerasClassifier):
     """
 
     _estimator_type_name = "classifier"
-
-    def __init__(
-        self,
-        model: Any = None,
-        *,
-        seed: int | None = None,
-        steps_per_execution: int = 1,
-        clear_session: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(model=model, **kwargs)
-        self.seed = seed
-        self.steps_per_execution = steps_per_execution
-        self.clear_session = clear_session
-
-    def fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any) -> HPKerasClassifier:
-        return self._fit_trial(
-            lambda: super(HPKerasClassifier, self).fit(X, y, sample_weight=sample_weight, **kwargs)
-        )
 
 
 def _check_int(name: str, value: object, low: int) -> int:
@@ -205,6 +208,7 @@ def make_estimator(
     seed: int | None = 0,
     verbose: int = 0,
     clear_session: bool = True,
+    tf_threads: int | None = None,
     **model_params: Any,
 ) -> HPKerasRegressor | HPKerasClassifier:
     """A scikeras estimator for ``build_model`` with search-ready defaults.
@@ -229,6 +233,8 @@ def make_estimator(
     batch_size = _check_int("batch_size", batch_size, 1)
     patience = _check_int("patience", patience, 0)
     steps_per_execution = _check_int("steps_per_execution", steps_per_execution, 1)
+    if tf_threads is not None:
+        tf_threads = _check_int("tf_threads", tf_threads, 1)
     if not isinstance(validation_split, (int, float)) or not 0 <= validation_split < 1:
         raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}.")
     if not isinstance(min_delta, (int, float)) or min_delta < 0:
@@ -270,5 +276,6 @@ def make_estimator(
         seed=seed,
         verbose=verbose,
         clear_session=clear_session,
+        tf_threads=tf_threads,
         **model_params,
     )

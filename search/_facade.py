@@ -5,9 +5,12 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
+import joblib
 import keras
 import numpy as np
 from sklearn.model_selection import (
@@ -73,6 +76,9 @@ def search(
     validation_split: float = 0.1,
     steps_per_execution: int = 32,
     n_jobs: int = 1,
+    backend: str = "loky",
+    scheduler: Any = None,
+    tf_threads: int | None = None,
     seed: int = 0,
     storage: str | None = None,
     study_name: str | None = None,
@@ -88,6 +94,12 @@ def search(
     holdout of that fraction), a tuple ``(X_valid, y_valid)`` (a fixed validation set; the
     refit then uses train + valid) or a scikit-learn splitter. ``scoring`` follows
     scikit-learn (greater is better): default ``neg_mean_squared_error`` or ``accuracy``.
+
+    Parallel trials: ``n_jobs=k`` runs k fits at once in reused worker processes (joblib's
+    ``loky``), each with TensorFlow capped at ``tf_threads`` threads (default: cores // k).
+    ``backend="dask"`` runs them on a Dask cluster: ``scheduler`` is a
+    ``distributed.Client``, a scheduler address, or ``None`` for a local cluster on
+    127.0.0.1; the data is scattered to the workers once.
 
     >>> from search import search
     >>> result = search("tpe", "california_mlp", X=X, y=y, n_trials=10)   # doctest: +SKIP
@@ -114,6 +126,13 @@ def search(
     if timeout is not None and (not isinstance(timeout, numbers.Real) or not timeout > 0):
         raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}.")
     X, y, splitter = _check_cv(cv, X, y, task, seed)
+    if backend not in ("loky", "dask"):
+        raise ValueError(f"backend must be 'loky' or 'dask', got {backend!r}.")
+    if backend == "loky" and scheduler is not None:
+        raise ValueError("scheduler is only used with backend='dask'; set backend='dask'.")
+    if tf_threads is None and backend == "loky" and n_jobs != 1:
+        # k workers x (cores // k) threads: every core busy, none oversubscribed.
+        tf_threads = max(1, (os.cpu_count() or 1) // joblib.effective_n_jobs(n_jobs))
 
     estimator = make_estimator(
         build,
@@ -127,6 +146,7 @@ def search(
         callbacks=callbacks,
         steps_per_execution=steps_per_execution,
         seed=seed,
+        tf_threads=tf_threads,
         **space_obj.defaults(),
     )
     searcher = search_cls(
@@ -136,7 +156,7 @@ def search(
         n_trials=n_trials,
         timeout=timeout,
         scoring=scoring if scoring is not None else DEFAULT_SCORING[task],
-        n_jobs=n_jobs,
+        n_jobs=-1 if backend == "dask" and n_jobs == 1 else n_jobs,
         refit=refit,
         cv=splitter,
         seed=seed,
@@ -144,7 +164,8 @@ def search(
         study_name=study_name,
         progress=progress,
     )
-    searcher.fit(X, y)
+    with _parallel_backend(backend, scheduler, X, y):
+        searcher.fit(X, y)
     settings = {
         "strategy": searcher.strategy_.name,
         "strategy_config": searcher.strategy_.get_config(),
@@ -161,6 +182,8 @@ def search(
         "validation_split": validation_split,
         "steps_per_execution": steps_per_execution,
         "n_jobs": n_jobs,
+        "backend": backend,
+        "tf_threads": tf_threads,
         "seed": seed,
         "build_model": getattr(build, "__qualname__", repr(build)),
         "space": repr(space_obj),
@@ -169,6 +192,42 @@ def search(
         else f"{searcher.ledger_.storage_url} / {searcher.ledger_.study_name}",
     }
     return SearchResult(searcher, task=task, settings=settings)
+
+
+@contextmanager
+def _parallel_backend(backend: str, scheduler: Any, X: np.ndarray, y: np.ndarray) -> Iterator[None]:
+    """joblib's default process pool, or a Dask cluster with the data scattered once."""
+    if backend == "loky":
+        yield
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError(
+            "backend='dask' needs Dask's distributed scheduler: pip install 'hpsearch[dask]'."
+        ) from None
+    owned: list[Any] = []
+    if isinstance(scheduler, Client):
+        client = scheduler
+    elif scheduler is None:
+        # A cluster we start ourselves listens on this machine only.
+        cluster = LocalCluster(host="127.0.0.1", threads_per_worker=1, dashboard_address=None)
+        client = Client(cluster)
+        owned += [client, cluster]
+    elif isinstance(scheduler, str):
+        client = Client(scheduler)
+        owned.append(client)
+    else:
+        raise TypeError(
+            f"scheduler must be a distributed.Client, an address such as "
+            f"'tcp://127.0.0.1:8786', or None; got {type(scheduler).__name__}."
+        )
+    try:
+        with joblib.parallel_config(backend="dask", scatter=[X, y]):
+            yield
+    finally:
+        for item in owned:
+            item.close()
 
 
 def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,159 @@
+"""The ledger on a real PostgreSQL server: a throwaway cluster on 127.0.0.1 in a temp folder.
+
+Skipped (with the reason) only where no PostgreSQL binaries exist; ``.ci/run`` installs them.
+``initdb`` refuses to run as root, so as root the server runs as the ``postgres`` user.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import optuna
+import pytest
+
+from search import search
+from spaces import Float, Int, Space
+from tests.conftest import tiny_regressor
+
+SPACE = Space(units=Int(2, 6), learning_rate=Float(1e-3, 1e-1, log=True))
+PASSWORD = "s3cret-pw"
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    pytest.importorskip("psycopg2", reason="psycopg2 missing: pip install 'hpsearch[postgres]'")
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql")
+    as_root = os.geteuid() == 0
+    run_as = ["runuser", "-u", "postgres", "--"] if as_root else []
+    folder = Path(tempfile.mkdtemp(prefix="hpsearch-pg-"))
+    data = folder / "data"
+    if as_root:
+        shutil.chown(folder, "postgres")
+    port = _free_port()
+    pwfile = folder / "pw"
+    pwfile.write_text(PASSWORD)
+    if as_root:
+        shutil.chown(pwfile, "postgres")
+    subprocess.run(
+        [
+            *run_as,
+            initdb,
+            "-D",
+            str(data),
+            "-U",
+            "hp",
+            "--pwfile",
+            str(pwfile),
+            "-A",
+            "scram-sha-256",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    opts = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+    subprocess.run(
+        [*run_as, pg_ctl, "-D", str(data), "-o", opts, "-l", str(folder / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        import psycopg2
+
+        conn = psycopg2.connect(
+            host="127.0.0.1", port=port, user="hp", password=PASSWORD, dbname="postgres"
+        )
+        conn.autocommit = True
+        conn.cursor().execute("CREATE DATABASE hpsearch")
+        conn.close()
+        yield f"postgresql+psycopg2://hp:{PASSWORD}@127.0.0.1:{port}/hpsearch"
+    finally:
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_search_writes_resumes_and_masks_the_password(postgres_url, reg_data, tmp_path) -> None:
+    X, y = reg_data
+    kw = {"n_trials": 3, "cv": 2, "epochs": 1, "progress": False, "storage": postgres_url}
+    first = search("tpe", SPACE, tiny_regressor, X, y, study_name="pg-resume", **kw)
+    study = optuna.load_study(study_name="pg-resume", storage=postgres_url)
+    assert len(study.trials) == 3 and study.trials[0].user_attrs["strategy"] == "tpe"
+    again = search(
+        "tpe", SPACE, tiny_regressor, X, y, study_name="pg-resume", **{**kw, "n_trials": 5}
+    )
+    assert int(again.trials_["resumed"].sum()) == 3 and len(again.trials_) == 5
+    assert list(again.trials_["params"][:3]) == list(first.trials_["params"])
+    report = again.report(tmp_path / "rep").read_text()
+    report += (tmp_path / "rep" / "report.json").read_text()
+    assert PASSWORD not in report and "hp:***@127.0.0.1" in report
+
+
+WRITER = textwrap.dedent(
+    """
+    import json, sys
+    sys.path.insert(0, {root!r})
+    import numpy as np
+    from search import search
+    from spaces import Space, Int, Float
+    from tests.conftest import tiny_regressor
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4)).astype("float32"); y = X.sum(1)
+    space = Space(units=Int(2, 6), learning_rate=Float(1e-3, 1e-1, log=True))
+    r = search("random", space, tiny_regressor, X, y, n_trials=4, cv=2, epochs=1,
+               progress=False, seed={seed}, storage={url!r}, study_name="pg-shared")
+    print(json.dumps({{"new": int((~r.trials_["resumed"]).sum())}}))
+    """
+)
+
+
+def test_two_processes_share_a_study_without_losing_or_duplicating(postgres_url, tmp_path) -> None:
+    root = str(Path(__file__).resolve().parents[2])
+    procs = []
+    for seed in (1, 2):
+        script = tmp_path / f"w{seed}.py"
+        script.write_text(WRITER.format(root=root, seed=seed, url=postgres_url))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(script)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    written = 0
+    for proc in procs:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err[-2000:]
+        assert PASSWORD not in out + err
+        written += json.loads(out.strip().splitlines()[-1])["new"]
+    trials = optuna.load_study(study_name="pg-shared", storage=postgres_url).trials
+    assert len(trials) == written >= 4
+    assert len({t.number for t in trials}) == len(trials)
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
