@@ -25,7 +25,6 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from joblib import effective_n_jobs
 from sklearn.base import clone, is_classifier
 from sklearn.model_selection import _search as sklearn_search
@@ -206,6 +205,13 @@ class SpaceSearchCV(BaseSearchCV):
         user_cv: Any = getattr(self, "cv")  # noqa: B009 - BaseSearchCV leaves it untyped
         splitter = check_cv(user_cv, y, classifier=is_classifier(self.estimator))
         self.splits_ = list(splitter.split(X, y))
+        for record in self._resumed:
+            if len(record.fold_scores) != len(self.splits_):
+                raise ValueError(
+                    f"the ledger's trials were scored on {len(record.fold_scores)} folds but "
+                    f"this search uses {len(self.splits_)}; resume with the same cv, or use "
+                    "another study_name."
+                )
         self.cv = self.splits_
         try:
             super().fit(X, y, **params)
@@ -379,11 +385,6 @@ class SpaceSearchCV(BaseSearchCV):
         if bar is not None:
             bar.close()
             self._bar = None
-
-    @property
-    def trials(self) -> pd.DataFrame:
-        """Alias of ``trials_``."""
-        return self.trials_
 
 
 def _synthetic_out(record: TrialRecord) -> Sequence[dict[str, Any]]:

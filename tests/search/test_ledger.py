@@ -117,3 +117,20 @@ def test_kill_9_loses_at_most_the_running_trials(tmp_path: Path, reg_data) -> No
     )
     assert int(result.trials_["resumed"].sum()) == saved
     assert len(result.trials_) == saved + 2
+
+
+def test_resume_with_other_folds_is_refused(tmp_path: Path, reg_data) -> None:
+    from search import search
+    from tests.conftest import tiny_regressor
+
+    X, y = reg_data
+    space = Space(units=Int(2, 6), learning_rate=Float(1e-3, 1e-1, log=True))
+    kw = {
+        "n_trials": 2,
+        "epochs": 1,
+        "progress": False,
+        "storage": f"sqlite:///{tmp_path / 'f.db'}",
+    }
+    search("random", space, tiny_regressor, X, y, cv=2, study_name="folds", **kw)
+    with pytest.raises(ValueError, match="scored on 2 folds but this search uses 3"):
+        search("random", space, tiny_regressor, X, y, cv=3, study_name="folds", **kw)
