@@ -1,5 +1,6 @@
 """Benchmarks: offline-aware dataset loaders and the strategy comparison harness."""
 
+import models  # noqa: F401  (first: sets TensorFlow's log level before anything loads it)
 from benchmarks.datasets import (
     Dataset,
     DatasetError,
