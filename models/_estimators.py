@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import gc
+import importlib.util
 import logging
 import math
 import random
@@ -262,6 +263,12 @@ def make_estimator(
     if checkpoint_path is not None:
         chosen.append(keras.callbacks.ModelCheckpoint(checkpoint_path, save_best_only=True))
     if tensorboard_dir is not None:
+        if importlib.util.find_spec("tensorboard") is None:
+            # Keras only fails at the first logged scalar, deep inside a trial.
+            raise ValueError(
+                "tensorboard_dir needs the tensorboard package, which is not installed: "
+                "pip install 'hpsearch[tensorboard]' (or drop tensorboard_dir)."
+            )
         chosen.append(keras.callbacks.TensorBoard(tensorboard_dir))
     chosen.extend(user_callbacks)
 

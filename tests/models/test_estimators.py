@@ -136,3 +136,12 @@ def test_make_estimator_rejects_non_callbacks() -> None:
 
 def test_regressor_class_is_exported() -> None:
     assert isinstance(make_estimator(regression_mlp, "regression"), HPKerasRegressor)
+
+
+def test_tensorboard_option_without_the_package_says_how_to_get_it() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("tensorboard") is not None:
+        pytest.skip("tensorboard is installed here")
+    with pytest.raises(ValueError, match="pip install 'hpsearch\\[tensorboard\\]'"):
+        make_estimator(regression_mlp, "regression", tensorboard_dir="/tmp/tb")
