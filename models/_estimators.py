@@ -11,8 +11,10 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib.util
+import inspect
 import logging
 import math
 import random
@@ -22,15 +24,21 @@ from typing import Any, Literal
 
 import keras
 import numpy as np
-from scikeras.wrappers import KerasClassifier, KerasRegressor
+from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
 from sklearn.utils import ClassifierTags, RegressorTags, Tags
 
 __all__ = [
+    "SCIKERAS_PARAMS",
     "HPKerasClassifier",
     "HPKerasRegressor",
     "TrainingDivergedError",
     "make_estimator",
 ]
+
+# Names scikeras keeps for itself (optimizer, loss, batch_size, epochs, ...). scikeras never
+# passes them to the build function, so a hyperparameter with such a name would silently not
+# reach the model; ``model_params`` routes them (see ``_SearchTrialMixin``).
+SCIKERAS_PARAMS = frozenset(inspect.signature(BaseWrapper.__init__).parameters) - {"self", "kwargs"}
 
 Task = Literal["regression", "classification"]
 
@@ -116,6 +124,7 @@ class _SearchTrialMixin:
         steps_per_execution: int = 1,
         clear_session: bool = True,
         tf_threads: int | None = None,
+        model_params: tuple[str, ...] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(model=model, **kwargs)  # type: ignore[call-arg]
@@ -123,9 +132,23 @@ class _SearchTrialMixin:
         self.steps_per_execution = steps_per_execution
         self.clear_session = clear_session
         self.tf_threads = tf_threads
+        self.model_params = model_params
 
     def _build_keras_model(self) -> keras.Model:
-        model = super()._build_keras_model()  # type: ignore[misc]
+        build: Any = getattr(self, "model")  # noqa: B009 - scikeras leaves it untyped
+        # Hyperparameters named like a scikeras parameter (``optimizer``...) are scikeras's
+        # attributes; hand them to the build function too when it takes them.
+        shadowed = {
+            name: getattr(self, name)
+            for name in self.model_params
+            if name in SCIKERAS_PARAMS and callable(build) and _accepts(build, name)
+        }
+        if shadowed:
+            self.model = functools.partial(build, **shadowed)
+        try:
+            model = super()._build_keras_model()  # type: ignore[misc]
+        finally:
+            self.model = build
         spe = getattr(self, "steps_per_execution", 1)
         if spe and spe != 1 and model.compiled:
             # Runs several batches per call into TensorFlow: the same maths, far less
@@ -184,6 +207,14 @@ class HPKerasClassifier(_SearchTrialMixin, KerasClassifier):
     """
 
     _estimator_type_name = "classifier"
+
+
+def _accepts(fn: Callable[..., Any], name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
 def _check_int(name: str, value: object, low: int) -> int:
@@ -284,5 +315,6 @@ def make_estimator(
         verbose=verbose,
         clear_session=clear_session,
         tf_threads=tf_threads,
+        model_params=tuple(model_params),
         **model_params,
     )

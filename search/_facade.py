@@ -46,6 +46,8 @@ _DEFAULT_BUILD: dict[str, Callable[..., keras.Model]] = {
     "classification": deep_mlp,
 }
 _DEFAULT_SPACE = {"regression": california_mlp, "classification": fashion_mlp}
+# Training settings a space may vary; they go to Keras's fit, not to build_model.
+_FIT_SETTINGS = frozenset({"epochs", "batch_size", "validation_split"})
 _ESTIMATORS: dict[str, type[SpaceSearchCV]] = {
     "grid": SpaceGridSearchCV,
     "random": SpaceRandomizedSearchCV,
@@ -134,12 +136,18 @@ def search(
         # k workers x (cores // k) threads: every core busy, none oversubscribed.
         tf_threads = max(1, (os.cpu_count() or 1) // joblib.effective_n_jobs(n_jobs))
 
+    training: dict[str, Any] = {
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "validation_split": validation_split,
+    }
+    starting = space_obj.defaults()
+    # A space may vary a training setting itself (e.g. batch_size); it starts at the
+    # space's default and each trial sets it like any other parameter.
+    training.update({k: starting.pop(k) for k in list(starting) if k in _FIT_SETTINGS})
     estimator = make_estimator(
         build,
         task,  # type: ignore[arg-type]
-        epochs=epochs,
-        batch_size=batch_size,
-        validation_split=validation_split,
         early_stopping=early_stopping,
         patience=patience,
         min_delta=min_delta,
@@ -147,7 +155,8 @@ def search(
         steps_per_execution=steps_per_execution,
         seed=seed,
         tf_threads=tf_threads,
-        **space_obj.defaults(),
+        **training,
+        **starting,
     )
     searcher = search_cls(
         estimator,
@@ -310,7 +319,7 @@ def _check_build_model(build: Callable[..., Any], space: Space) -> None:
         return
     if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
         return
-    missing = [name for name in space if name not in sig.parameters]
+    missing = [name for name in space if name not in sig.parameters and name not in _FIT_SETTINGS]
     if missing:
         raise ValueError(
             f"build_model {getattr(build, '__name__', build)!r} does not accept the space "

@@ -8,7 +8,15 @@
 
 from spaces._params import Categorical, Float, Int, Param
 from spaces._space import Space
-from spaces.presets import PRESETS, california_mlp, deep_mlp, fashion_mlp, get_preset, wide_deep
+from spaces.presets import (
+    PRESETS,
+    california_mlp,
+    california_tuned,
+    deep_mlp,
+    fashion_mlp,
+    get_preset,
+    wide_deep,
+)
 
 __all__ = [
     "PRESETS",
@@ -18,6 +26,7 @@ __all__ = [
     "Param",
     "Space",
     "california_mlp",
+    "california_tuned",
     "deep_mlp",
     "fashion_mlp",
     "get_preset",

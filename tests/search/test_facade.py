@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from search import search
-from spaces import Float, Int, Space
+from spaces import Categorical, Float, Int, Space
 from tests.conftest import tiny_classifier, tiny_regressor
 
 SPACE = Space(units=Int(2, 4), learning_rate=Float(1e-3, 1e-1, log=True))
@@ -167,3 +167,32 @@ def test_parallel_trials_give_the_same_results(reg_data) -> None:
         cloudpickle.unregister_pickle_by_value(tests.conftest)
     assert list(one.trials_["params"]) == list(two.trials_["params"])
     np.testing.assert_allclose(one.trials_["score"], two.trials_["score"], rtol=1e-4)
+
+
+def _records_optimizer(units: int = 2, optimizer: str = "sgd", meta=None):
+    import keras
+
+    model = tiny_regressor(units, meta=meta)
+    opt = {"sgd": keras.optimizers.SGD, "adam": keras.optimizers.Adam}[optimizer](0.01)
+    model.compile(loss="mse", optimizer=opt)
+    return model
+
+
+def test_parameters_named_like_scikeras_settings_reach_build_model(reg_data) -> None:
+    from search import GridStrategy
+
+    X, y = reg_data
+    space = Space(units=Int(2, 3), optimizer=Categorical(["sgd", "adam"]), batch_size=Int(8, 16))
+    result = search(
+        GridStrategy(points=2),
+        space,
+        _records_optimizer,
+        X,
+        y,
+        **{**FAST, "n_trials": 8, "refit": True},
+    )
+    assert {p["optimizer"] for p in result.trials_["params"]} == {"sgd", "adam"}
+    best = result.best_estimator_
+    built = type(best.model_.optimizer).__name__.lower()
+    assert built == result.best_params_["optimizer"]  # scikeras alone would drop it
+    assert best.batch_size == result.best_params_["batch_size"]
