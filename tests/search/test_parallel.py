@@ -16,6 +16,7 @@ import pytest
 import tests.conftest
 from search import search
 from spaces import Float, Int, Space
+from tests.conftest import tiny_regressor
 
 SPACE = Space(units=Int(2, 4), learning_rate=Float(1e-3, 1e-1, log=True))
 FAST = {"epochs": 1, "cv": 2, "progress": False, "refit": False}
@@ -29,7 +30,7 @@ def threads_reporting_regressor(units: int = 2, learning_rate: float = 0.01, met
     got = tf.config.threading.get_intra_op_parallelism_threads()
     if got != expected:
         raise RuntimeError(f"intra-op threads {got}, expected {expected}")
-    return tests.conftest.tiny_regressor(units, learning_rate, meta=meta)
+    return tiny_regressor(units, learning_rate, meta=meta)
 
 
 @pytest.fixture
@@ -57,9 +58,9 @@ def test_thread_cap_reaches_loky_workers(reg_data, by_value, monkeypatch) -> Non
 def test_backend_arguments_are_checked(reg_data) -> None:
     X, y = reg_data
     with pytest.raises(ValueError, match="backend must be 'loky' or 'dask'"):
-        search("random", SPACE, tests.conftest.tiny_regressor, X, y, backend="ray", **FAST)
+        search("random", SPACE, tiny_regressor, X, y, backend="ray", **FAST)
     with pytest.raises(ValueError, match="scheduler is only used with backend='dask'"):
-        search("random", SPACE, tests.conftest.tiny_regressor, X, y, scheduler="tcp://x:1", **FAST)
+        search("random", SPACE, tiny_regressor, X, y, scheduler="tcp://x:1", **FAST)
 
 
 @pytest.fixture(scope="module")
@@ -78,11 +79,13 @@ def dask_client():
 @pytest.mark.parametrize("strategy", ["grid", "random", "genetic", "tpe"])
 def test_dask_local_cluster_runs_every_strategy(strategy, reg_data, by_value, dask_client) -> None:
     X, y = reg_data
-    local = search(strategy, SPACE, tests.conftest.tiny_regressor, X, y, n_trials=4, **FAST)
+    # Two local workers ask batches of two, as the two Dask workers do (TPE's constant liar
+    # proposes per batch, so the batch size must match for the proposals to match).
+    local = search(strategy, SPACE, tiny_regressor, X, y, n_trials=4, n_jobs=2, **FAST)
     remote = search(
         strategy,
         SPACE,
-        tests.conftest.tiny_regressor,
+        tiny_regressor,
         X,
         y,
         n_trials=4,
