@@ -178,6 +178,9 @@ class RandomStrategy(_ListStrategy):
         return list(ParameterSampler(self.space.to_sklearn(), n_iter=n_trials, random_state=seed))
 
 
+_MAX_EMPTY_GENERATIONS = 1000  # then the population has converged: the search ends
+
+
 class _MaxFitness(base.Fitness):
     weights = (1.0,)
 
@@ -308,12 +311,16 @@ class GeneticStrategy(Strategy):
         return elites + offspring
 
     def ask(self, n: int) -> list[Params]:
-        if not self._pending:
-            if self._population and all(ind.fitness.valid for ind in self._population):
-                if self.generations is not None and self.generation + 1 >= self.generations:
-                    return []
-                self._population = self._breed()
-                self.generation += 1
+        self._pending = [ind for ind in self._population if not ind.fitness.valid]
+        # A generation in which selection, crossover and mutation changed nobody has nothing
+        # to evaluate: breed on (an empty batch would read as "search finished").
+        for _ in range(_MAX_EMPTY_GENERATIONS):
+            if self._pending:
+                break
+            if self.generations is not None and self.generation + 1 >= self.generations:
+                return []
+            self._population = self._breed()
+            self.generation += 1
             self._pending = [ind for ind in self._population if not ind.fitness.valid]
         self.info = {"generation": self.generation}
         return [self.space.decode(ind) for ind in self._pending]

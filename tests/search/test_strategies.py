@@ -171,3 +171,21 @@ def test_bad_options_and_names() -> None:
         make_strategy("annealing")
     with pytest.raises(ValueError, match="n_trials must be an int >= 1"):
         RandomStrategy().bind(california_mlp(), 0, 0)
+
+
+def test_genetic_never_reports_done_because_one_generation_changed_nobody() -> None:
+    space = Space(kind=Categorical(["a", "b"]), n=Int(1, 3))
+    # No crossover, no mutation: every bred generation is a copy of evaluated parents.
+    s = GeneticStrategy(population_size=4, cxpb=0.0, mutpb=0.0)
+    s.bind(space, 40, seed=0)
+    first = s.ask(1)
+    s.tell(first, [1.0] * len(first))
+    assert s.ask(1) == []  # converged for good only after many empty generations
+    assert s.generation >= 1000
+
+    lively = GeneticStrategy(population_size=4, cxpb=0.0, mutpb=0.2)
+    lively.bind(space, 40, seed=0)
+    for _ in range(5):
+        batch = lively.ask(1)
+        assert batch, "an unchanged generation must not end the search"
+        lively.tell(batch, [float(p["n"]) for p in batch])
