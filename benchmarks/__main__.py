@@ -54,7 +54,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         progress=not args.no_progress,
     )
-    settings = {k: v for k, v in vars(args).items() if k not in ("func",)}
+    settings = dict(vars(args))
     settings["wall_seconds_this_run"] = round(time.perf_counter() - start, 1)
     report = write_report(run.cells, args.out, settings=settings, notes=run.notes)
     print(f"[bench] report: {report} and {report.with_suffix('.html')}")
