@@ -15,6 +15,7 @@ from models._estimators import (
     HPKerasRegressor,
     TrainingDivergedError,
     make_estimator,
+    search_process,
 )
 from models.builders import FeatureSlice, classifier_mlp, deep_mlp, regression_mlp, wide_deep
 
@@ -27,5 +28,6 @@ __all__ = [
     "deep_mlp",
     "make_estimator",
     "regression_mlp",
+    "search_process",
     "wide_deep",
 ]

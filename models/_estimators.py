@@ -17,6 +17,7 @@ import importlib.util
 import inspect
 import logging
 import math
+import os
 import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ __all__ = [
     "HPKerasRegressor",
     "TrainingDivergedError",
     "make_estimator",
+    "search_process",
 ]
 
 # Names scikeras keeps for itself (optimizer, loss, batch_size, epochs, ...). scikeras never
@@ -84,14 +86,37 @@ def _seeded(seed: int | None) -> Iterator[None]:
         np.random.set_state(np_state)
 
 
+# Processes inside ``search_process()``: they run a search loop (and its refit) for a user
+# whose session goes on afterwards, so they keep TensorFlow's own thread pools.
+_search_pids: list[int] = []
+
+
+@contextmanager
+def search_process() -> Iterator[None]:
+    """Mark this process as the one running a search: ``tf_threads`` caps do not apply here.
+
+    ``tf_threads`` is for the worker processes that run parallel trials. TensorFlow fixes
+    its thread pools once per process, so a cap applied in the user's own process (by the
+    refit, say) would stay for the rest of their session.
+
+    >>> with search_process():
+    ...     pass  # fits here keep TensorFlow's default threads
+    """
+    _search_pids.append(os.getpid())
+    try:
+        yield
+    finally:
+        _search_pids.pop()
+
+
 def _set_tf_threads(threads: int | None) -> None:
     """Cap TensorFlow's thread pools in this process (a worker running one of k trials).
 
     TensorFlow fixes its pools when its runtime starts; in a fresh worker process the first
-    fit comes before that, so the cap applies. Where the runtime is already running (the
-    parent process) the pools stay as they are.
+    fit comes before that, so the cap applies. The process running the search loop
+    (``search_process``) is left as it is.
     """
-    if threads is None:
+    if threads is None or os.getpid() in _search_pids:
         return
     import tensorflow as tf
 
@@ -109,8 +134,8 @@ class _SearchTrialMixin:
 
     Extra parameters: ``seed`` (seeds every fit), ``steps_per_execution``,
     ``clear_session`` (a fresh Keras session before each fit) and ``tf_threads`` (cap on
-    TensorFlow's threads in the process that fits, so parallel trials do not oversubscribe
-    the cores).
+    TensorFlow's threads in a worker process that fits, so parallel trials do not
+    oversubscribe the cores; not applied inside ``search_process()``).
     """
 
     _estimator_type_name: str = ""

@@ -6,6 +6,7 @@
 """
 
 from search._facade import DEFAULT_SCORING, search
+from search._parallel import local_cluster
 from search.estimators import (
     AllTrialsFailedError,
     GeneticSearchCV,
@@ -43,6 +44,7 @@ __all__ = [
     "Strategy",
     "TPESearchCV",
     "TPEStrategy",
+    "local_cluster",
     "make_strategy",
     "mask_url",
     "search",

@@ -5,12 +5,9 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-import os
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import joblib
 import keras
 import numpy as np
 from sklearn.model_selection import (
@@ -26,6 +23,7 @@ from sklearn.utils.multiclass import type_of_target
 
 from benchmarks.datasets import Dataset
 from models import deep_mlp, make_estimator, regression_mlp
+from search._parallel import default_tf_threads, parallel_backend
 from search.estimators import (
     GeneticSearchCV,
     SpaceGridSearchCV,
@@ -101,7 +99,9 @@ def search(
     ``loky``), each with TensorFlow capped at ``tf_threads`` threads (default: cores // k).
     ``backend="dask"`` runs them on a Dask cluster: ``scheduler`` is a
     ``distributed.Client``, a scheduler address, or ``None`` for a local cluster on
-    127.0.0.1; the data is scattered to the workers once.
+    127.0.0.1; the data is scattered to the workers once, and ``tf_threads`` defaults to
+    each host's cores divided by the Dask threads its workers run. The calling process
+    keeps TensorFlow's own threads (the refit runs there).
 
     >>> from search import search
     >>> result = search("tpe", "california_mlp", X=X, y=y, n_trials=10)   # doctest: +SKIP
@@ -132,10 +132,12 @@ def search(
         raise ValueError(f"backend must be 'loky' or 'dask', got {backend!r}.")
     if backend == "loky" and scheduler is not None:
         raise ValueError("scheduler is only used with backend='dask'; set backend='dask'.")
-    if tf_threads is None and backend == "loky" and n_jobs != 1:
-        # k workers x (cores // k) threads: every core busy, none oversubscribed.
-        tf_threads = max(1, (os.cpu_count() or 1) // joblib.effective_n_jobs(n_jobs))
-
+    if tf_threads is not None and backend == "loky" and n_jobs == 1:
+        raise ValueError(
+            f"tf_threads={tf_threads!r} caps TensorFlow in worker processes, and n_jobs=1 runs "
+            "every trial in this process; use n_jobs > 1 or backend='dask', or cap this "
+            "process with tf.config.threading.set_intra_op_parallelism_threads(...)."
+        )
     training: dict[str, Any] = {
         "epochs": epochs,
         "batch_size": batch_size,
@@ -173,7 +175,11 @@ def search(
         study_name=study_name,
         progress=progress,
     )
-    with _parallel_backend(backend, scheduler, X, y):
+    with parallel_backend(backend, scheduler, X, y) as client:
+        if tf_threads is None:
+            # Known only now: how many trials share each host's cores.
+            tf_threads = default_tf_threads(n_jobs, client)
+            estimator.set_params(tf_threads=tf_threads)
         searcher.fit(X, y)
     settings = {
         "strategy": searcher.strategy_.name,
@@ -201,42 +207,6 @@ def search(
         else f"{searcher.ledger_.storage_url} / {searcher.ledger_.study_name}",
     }
     return SearchResult(searcher, task=task, settings=settings)
-
-
-@contextmanager
-def _parallel_backend(backend: str, scheduler: Any, X: np.ndarray, y: np.ndarray) -> Iterator[None]:
-    """joblib's default process pool, or a Dask cluster with the data scattered once."""
-    if backend == "loky":
-        yield
-        return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ImportError(
-            "backend='dask' needs Dask's distributed scheduler: pip install 'hpsearch[dask]'."
-        ) from None
-    owned: list[Any] = []
-    if isinstance(scheduler, Client):
-        client = scheduler
-    elif scheduler is None:
-        # A cluster we start ourselves listens on this machine only.
-        cluster = LocalCluster(host="127.0.0.1", threads_per_worker=1, dashboard_address=None)
-        client = Client(cluster)
-        owned += [client, cluster]
-    elif isinstance(scheduler, str):
-        client = Client(scheduler)
-        owned.append(client)
-    else:
-        raise TypeError(
-            f"scheduler must be a distributed.Client, an address such as "
-            f"'tcp://127.0.0.1:8786', or None; got {type(scheduler).__name__}."
-        )
-    try:
-        with joblib.parallel_config(backend="dask", scatter=[X, y]):
-            yield
-    finally:
-        for item in owned:
-            item.close()
 
 
 def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:

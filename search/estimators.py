@@ -31,6 +31,7 @@ from sklearn.model_selection import _search as sklearn_search
 from sklearn.model_selection import check_cv
 from sklearn.model_selection._search import BaseSearchCV
 
+from models import search_process
 from search._trials import TrialRecord, params_key, short_error, trials_frame
 from search.ledger import DEFAULT_STORAGE, Ledger
 from search.strategies import (
@@ -54,6 +55,10 @@ __all__ = [
 # A strategy that keeps proposing only known candidates (a converged GA) ends the search
 # after this many rounds in a row.
 _MAX_STALLED_ROUNDS = 20
+# Each evaluate call waits for its slowest fit while finished workers idle. Where no score
+# is needed in between (a non-adaptive strategy, the rest of a GA generation) one call gets
+# this many rounds of n_jobs trials, so the wait comes once per several rounds.
+_ROUNDS_PER_CALL = 4
 
 
 @contextmanager
@@ -214,9 +219,11 @@ class SpaceSearchCV(BaseSearchCV):
                 )
         self.cv = self.splits_
         try:
-            super().fit(X, y, **params)
+            with search_process():
+                super().fit(X, y, **params)
         except _NothingEvaluatedError:
-            self._fit_from_records(X, y, **params)
+            with search_process():
+                self._fit_from_records(X, y, **params)
         finally:
             self.cv = user_cv
             self._close_progress()
@@ -236,14 +243,18 @@ class SpaceSearchCV(BaseSearchCV):
     # ----------------------------------------------------------------------------------
     def _run_search(self, evaluate_candidates: Callable[..., dict[str, Any]]) -> None:
         strategy = self.strategy_
-        chunk = max(1, effective_n_jobs(self.n_jobs))
+        workers = max(1, effective_n_jobs(self.n_jobs))
+        # One process has nothing to wait for, and a timeout is checked between calls.
+        rounds = 1 if workers == 1 or self.timeout is not None else _ROUNDS_PER_CALL
+        chunk = workers * rounds
+        ask_n = workers if strategy.adaptive else chunk
         self.records_: list[TrialRecord] = list(self._resumed)
         self._open_progress()
         evaluated_any = False
         stalled = 0
         while not self._budget_spent():
             remaining = self.n_trials - len(self._records)
-            proposals = strategy.ask(min(chunk, remaining))
+            proposals = strategy.ask(min(ask_n, remaining))
             if not proposals:
                 break
             info = dict(strategy.info)

@@ -49,6 +49,9 @@ class Strategy(ABC):
     """
 
     name: str = ""
+    # False where proposals never depend on scores (grid, random): the search loop may then
+    # ask for several rounds of parallel trials at once.
+    adaptive: bool = True
 
     def __init__(self) -> None:
         self.info: dict[str, Any] = {}
@@ -92,6 +95,8 @@ class Strategy(ABC):
 
 class _ListStrategy(Strategy):
     """Proposes a precomputed list in order (grid and random search)."""
+
+    adaptive = False
 
     def _start(self, n_trials: int, seed: int) -> None:
         self._queue = self._candidates(n_trials, seed)

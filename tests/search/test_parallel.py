@@ -10,11 +10,15 @@ import textwrap
 from pathlib import Path
 
 import cloudpickle
+import joblib
 import numpy as np
 import pytest
 
 import tests.conftest
-from search import search
+from models import make_estimator
+from search import local_cluster, search
+from search.estimators import SpaceSearchCV
+from search.strategies import RandomStrategy
 from spaces import Float, Int, Space
 from tests.conftest import tiny_regressor
 
@@ -24,7 +28,7 @@ FAST = {"epochs": 1, "cv": 2, "progress": False, "refit": False}
 
 # What search(n_jobs=2) gives each worker; shipped to the workers with the function below
 # (an environment variable would not reach workers that an earlier test already started).
-EXPECTED_THREADS = max(1, (os.cpu_count() or 1) // 2)
+EXPECTED_THREADS = max(1, joblib.cpu_count() // 2)
 
 
 def threads_reporting_regressor(units: int = 2, learning_rate: float = 0.01, meta=None):
@@ -58,6 +62,116 @@ def test_thread_cap_reaches_loky_workers(reg_data, by_value) -> None:
     assert (result.trials_["status"] == "complete").all(), result.trials_["error"].tolist()
 
 
+CALLER_KEEPS_THREADS = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, {root!r})
+    import numpy as np
+    import tensorflow as tf
+    from search import search
+    from spaces import Float, Int, Space
+
+    if __name__ == "__main__":
+        space = Space(hidden_layers=Int(1, 2), learning_rate=Float(1e-3, 1e-2, log=True))
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(60, 3)).astype("float32"); y = X.sum(1)
+        r = search("random", space, X=X, y=y, n_trials=2, n_jobs=2, tf_threads=1, epochs=1,
+                   cv=2, progress=False)  # refit=True: the refit runs in this process
+        print(r.settings["tf_threads"], tf.config.threading.get_intra_op_parallelism_threads())
+    """
+)
+
+
+def test_the_calling_process_keeps_its_tensorflow_threads(tmp_path) -> None:
+    # TensorFlow fixes its pools once per process: a cap applied by the refit would stay
+    # for the rest of the user's session. Only a fresh process shows it.
+    script = tmp_path / "caller.py"
+    script.write_text(CALLER_KEEPS_THREADS.format(root=str(Path(__file__).resolve().parents[2])))
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    workers, caller = done.stdout.split()[-2:]
+    assert workers == "1"
+    assert caller == "0"  # TensorFlow's "not set": its own default
+
+
+def test_tf_threads_without_workers_is_refused(reg_data) -> None:
+    X, y = reg_data
+    with pytest.raises(ValueError, match=r"tf_threads=1 caps TensorFlow in worker processes"):
+        search("random", SPACE, tiny_regressor, X, y, tf_threads=1, **FAST)
+
+
+class _FakeClient:
+    """What _default_tf_threads reads from a distributed.Client: cores and Dask threads."""
+
+    def __init__(self, workers: dict[str, tuple[str, int, int]]) -> None:
+        self.workers = workers  # address -> (host, nthreads, cores of its host)
+
+    def run(self, fn):
+        return {address: cores for address, (_, _, cores) in self.workers.items()}
+
+    def scheduler_info(self, n_workers: int = 5):
+        return {
+            "workers": {
+                address: {"host": host, "nthreads": nthreads}
+                for address, (host, nthreads, _) in self.workers.items()
+            }
+        }
+
+
+def test_dask_threads_are_each_hosts_cores_over_its_concurrent_tasks() -> None:
+    from search._parallel import default_tf_threads
+
+    one_host = _FakeClient({"tcp://a:1": ("a", 1, 2), "tcp://a:2": ("a", 1, 2)})
+    assert default_tf_threads(1, one_host) == 1  # 2 cores, 2 tasks at once
+    two_hosts = _FakeClient(
+        {
+            "tcp://a:1": ("a", 2, 16),
+            "tcp://a:2": ("a", 2, 16),  # 16 cores, 4 tasks at once: 4 each
+            "tcp://b:1": ("b", 1, 8),  # 8 cores, 1 task: 8 each
+        }
+    )
+    assert default_tf_threads(1, two_hosts) == 4  # the smallest share, so no host oversubscribes
+    crowded = _FakeClient({"tcp://a:1": ("a", 8, 2)})
+    assert default_tf_threads(1, crowded) == 1
+    assert default_tf_threads(1, None) is None  # one process: TensorFlow's own default
+    assert default_tf_threads(2, None) == max(1, __import__("joblib").cpu_count() // 2)
+
+
+class _AskLog(RandomStrategy):
+    """Random search that logs how many candidates each ask was for."""
+
+    def _start(self, n_trials: int, seed: int) -> None:
+        super()._start(n_trials, seed)
+        self.asked: list[int] = []
+
+    def ask(self, n: int):
+        self.asked.append(n)
+        return super().ask(n)
+
+
+def test_parallel_workers_get_several_rounds_per_call_when_no_score_is_needed(
+    reg_data, by_value
+) -> None:
+    X, y = reg_data
+    est = make_estimator(tiny_regressor, "regression", epochs=1, units=2, learning_rate=0.01)
+    runs = {}
+    for label, kwargs in {"n_jobs=2": {}, "with timeout": {"timeout": 600.0}}.items():
+        searcher = SpaceSearchCV(
+            est, SPACE, strategy=_AskLog(), n_trials=10, cv=2, n_jobs=2, refit=False, **kwargs
+        )
+        runs[label] = searcher.fit(X, y)
+        assert len(runs[label].records_) == 10
+    # Random search never needs scores: 4 rounds of 2 workers per call (then the rest).
+    assert runs["n_jobs=2"].strategy_.asked == [8, 2]
+    # A timeout is checked between calls, so each call is one round.
+    assert runs["with timeout"].strategy_.asked == [2] * 5
+    assert [r.params for r in runs["n_jobs=2"].records_] == [
+        r.params for r in runs["with timeout"].records_
+    ]
+
+
 def test_backend_arguments_are_checked(reg_data) -> None:
     X, y = reg_data
     with pytest.raises(ValueError, match="backend must be 'loky' or 'dask'"):
@@ -69,13 +183,23 @@ def test_backend_arguments_are_checked(reg_data) -> None:
 @pytest.fixture(scope="module")
 def dask_client():
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-    )
+    cluster = local_cluster(2)
     client = distributed.Client(cluster)
     yield client
     client.close()
     cluster.close()
+
+
+@pytest.mark.slow
+def test_local_cluster_is_private_and_unprofiled(dask_client) -> None:
+    import dask
+
+    assert dask_client.scheduler.address.startswith("tcp://127.0.0.1:")
+    workers = dask_client.scheduler_info()["workers"]
+    assert len(workers) == 2 and all(w["nthreads"] == 1 for w in workers.values())
+    assert all(address.startswith("tcp://127.0.0.1:") for address in workers)
+    profiled = dask_client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+    assert list(profiled.values()) == [False, False]
 
 
 @pytest.mark.slow
@@ -98,11 +222,29 @@ def test_dask_local_cluster_runs_every_strategy(strategy, reg_data, by_value, da
     )
     assert list(remote.trials_["params"]) == list(local.trials_["params"])
     assert (remote.trials_["status"] == "complete").all()
-    # Scores agree only up to TensorFlow's thread settings (loky workers are capped at
-    # cores // 2, Dask workers keep TensorFlow's default): check them for being finite.
-    assert np.isfinite(remote.trials_["score"]).all()
+    # Same seeds, same folds, same TensorFlow threads per trial: the same scores.
+    np.testing.assert_allclose(remote.trials_["score"], local.trials_["score"], rtol=1e-5)
     workers = dask_client.run(lambda: os.getpid())
     assert len(workers) == 2 and os.getpid() not in workers.values()
+
+
+@pytest.mark.slow
+def test_thread_cap_reaches_dask_workers(reg_data, by_value, dask_client) -> None:
+    X, y = reg_data
+    result = search(
+        "random",
+        SPACE,
+        threads_reporting_regressor,
+        X,
+        y,
+        n_trials=2,
+        backend="dask",
+        scheduler=dask_client,
+        **FAST,
+    )
+    # 2 single-threaded workers on this host: cores // 2, as with n_jobs=2 on loky.
+    assert result.settings["tf_threads"] == EXPECTED_THREADS
+    assert (result.trials_["status"] == "complete").all(), result.trials_["error"].tolist()
 
 
 WORKER_DEATH = textwrap.dedent(
@@ -111,7 +253,7 @@ WORKER_DEATH = textwrap.dedent(
     sys.path.insert(0, {root!r})
     import cloudpickle, distributed, numpy as np
     import tests.conftest
-    from search import search
+    from search import local_cluster, search
     from spaces import Float, Int, Space
 
     def dies_once(units=2, learning_rate=0.01, meta=None):
@@ -126,8 +268,7 @@ WORKER_DEATH = textwrap.dedent(
         space = Space(units=Int(2, 4), learning_rate=Float(1e-3, 1e-1, log=True))
         rng = np.random.default_rng(0)
         X = rng.normal(size=(90, 4)).astype("float32"); y = X.sum(1)
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
-                                      dashboard_address=None) as cluster, \\
+        with local_cluster(2) as cluster, \\
                 distributed.Client(cluster) as client:
             r = search("random", space, dies_once, X, y, n_trials=3, backend="dask",
                        scheduler=client, epochs=1, cv=2, progress=False, refit=False)
