@@ -141,8 +141,8 @@ def contention(data: Dataset, rounds: int = 3) -> dict[str, float]:
 
     The same fit runs alone in a worker, then in two workers at once. With perfect
     scheduling and no engine overhead, ``n_jobs=2`` takes ``concurrent / (2 * alone)`` of
-    the ``n_jobs=1`` time (if ``n_jobs=1`` fits as fast as a lone one-thread fit, which
-    ``epoch`` and this section measure).
+    the ``n_jobs=1`` time, assuming ``n_jobs=1`` fits as fast as a lone one-thread fit
+    (an assumption: this section does not time TensorFlow's default threads).
     """
     X, y = data.X_train[: len(data.X_train) // 2], data.y_train[: len(data.y_train) // 2]
     with joblib.Parallel(n_jobs=2) as parallel:

@@ -218,15 +218,15 @@ class SpaceSearchCV(BaseSearchCV):
                     "another study_name."
                 )
         self.cv = self.splits_
-        try:
-            with search_process():
+        # The search loop and the refit run here, in the user's process: no thread caps.
+        with search_process():
+            try:
                 super().fit(X, y, **params)
-        except _NothingEvaluatedError:
-            with search_process():
+            except _NothingEvaluatedError:
                 self._fit_from_records(X, y, **params)
-        finally:
-            self.cv = user_cv
-            self._close_progress()
+            finally:
+                self.cv = user_cv
+                self._close_progress()
         self.elapsed_ = time.perf_counter() - self._start
         self.trials_ = trials_frame(self.records_)
         return self
