@@ -1,21 +1,27 @@
-"""One search interface for Keras models: grid, random, genetic (DEAP) and TPE (Optuna).
+"""One search interface for Keras models: grid, random, genetic (DEAP) and TPE (Optuna),
+run by one trial runner and judged by one evaluation protocol.
 
+>>> import numpy as np
 >>> from search import search
->>> result = search(strategy="genetic", space="california_mlp", X=X, y=y)   # doctest: +SKIP
->>> result.best_params_, result.best_score_, result.best_estimator_          # doctest: +SKIP
+>>> from search.testing import TINY_SPACE, tiny_regressor
+>>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
+>>> result = search("genetic", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2,
+...                 epochs=1, progress=False)
+>>> result.best_estimator_.predict(X[:2]).shape
+(2,)
 """
 
 from search._facade import DEFAULT_SCORING, search
 from search._parallel import local_cluster
+from search.errors import AllTrialsFailedError
 from search.estimators import (
-    AllTrialsFailedError,
     GeneticSearchCV,
     SpaceGridSearchCV,
     SpaceRandomizedSearchCV,
     SpaceSearchCV,
     TPESearchCV,
 )
-from search.ledger import DEFAULT_STORAGE, Ledger, mask_url
+from search.ledger import DEFAULT_STORAGE, Ledger, LedgerWriteError, mask_url
 from search.result import SearchResult
 from search.strategies import (
     STRATEGIES,
@@ -26,6 +32,7 @@ from search.strategies import (
     TPEStrategy,
     make_strategy,
 )
+from search.trial import Trial, trials_frame
 
 __all__ = [
     "DEFAULT_SCORING",
@@ -36,18 +43,21 @@ __all__ = [
     "GeneticStrategy",
     "GridStrategy",
     "Ledger",
+    "LedgerWriteError",
     "RandomStrategy",
     "SearchResult",
     "SpaceGridSearchCV",
     "SpaceRandomizedSearchCV",
     "SpaceSearchCV",
     "Strategy",
-    "TPESearchCV",
     "TPEStrategy",
+    "TPESearchCV",
+    "Trial",
     "local_cluster",
     "make_strategy",
     "mask_url",
     "search",
+    "trials_frame",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

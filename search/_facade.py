@@ -21,18 +21,11 @@ from sklearn.model_selection import (
 )
 from sklearn.utils.multiclass import type_of_target
 
-from benchmarks.datasets import Dataset
 from models import deep_mlp, make_estimator, regression_mlp
-from search._parallel import default_tf_threads, parallel_backend
-from search.estimators import (
-    GeneticSearchCV,
-    SpaceGridSearchCV,
-    SpaceRandomizedSearchCV,
-    SpaceSearchCV,
-    TPESearchCV,
-)
+from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
+from search.estimators import SpaceSearchCV
 from search.result import SearchResult
-from search.strategies import STRATEGIES, Strategy
+from search.strategies import Strategy, make_strategy
 from spaces import Space, fashion_mlp, get_preset
 from spaces.presets import california_mlp
 
@@ -46,12 +39,6 @@ _DEFAULT_BUILD: dict[str, Callable[..., keras.Model]] = {
 _DEFAULT_SPACE = {"regression": california_mlp, "classification": fashion_mlp}
 # Training settings a space may vary; they go to Keras's fit, not to build_model.
 _FIT_SETTINGS = frozenset({"epochs", "batch_size", "validation_split"})
-_ESTIMATORS: dict[str, type[SpaceSearchCV]] = {
-    "grid": SpaceGridSearchCV,
-    "random": SpaceRandomizedSearchCV,
-    "genetic": GeneticSearchCV,
-    "tpe": TPESearchCV,
-}
 
 
 def search(
@@ -61,7 +48,7 @@ def search(
     X: Any = None,
     y: Any = None,
     *,
-    data: Dataset | None = None,
+    data: Any = None,
     task: str | None = None,
     n_trials: int = 30,
     timeout: float | None = None,
@@ -76,7 +63,7 @@ def search(
     validation_split: float = 0.1,
     steps_per_execution: int = 32,
     n_jobs: int = 1,
-    backend: str = "loky",
+    backend: str = "processes",
     scheduler: Any = None,
     tf_threads: int | None = None,
     seed: int = 0,
@@ -95,44 +82,51 @@ def search(
     refit then uses train + valid) or a scikit-learn splitter. ``scoring`` follows
     scikit-learn (greater is better): default ``neg_mean_squared_error`` or ``accuracy``.
 
-    Parallel trials: ``n_jobs=k`` runs k fits at once in reused worker processes (joblib's
-    ``loky``), each with TensorFlow capped at ``tf_threads`` threads (default: cores // k).
-    ``backend="dask"`` runs them on a Dask cluster: ``scheduler`` is a
-    ``distributed.Client``, a scheduler address, or ``None`` for a local cluster on
-    127.0.0.1; the data is scattered to the workers once, and ``tf_threads`` defaults to
-    each host's cores divided by the Dask threads its workers run. The calling process
-    keeps TensorFlow's own threads (the refit runs there).
+    Parallel trials: ``n_jobs=k`` runs k trials at once in reused worker processes of our
+    own (``-1``: all cores, ``-2``: all but one; clamped to the cores), each with
+    TensorFlow capped at ``tf_threads`` threads (default: cores // k); a worker is given
+    the next trial as soon as it is free. ``backend="dask"`` runs them on a Dask cluster:
+    ``scheduler`` is a ``distributed.Client``, a scheduler address, or ``None`` for a local
+    cluster on 127.0.0.1; the data is scattered to the workers once, and ``tf_threads``
+    defaults to each host's cores divided by the Dask threads its workers run. The calling
+    process keeps TensorFlow's own threads (the refit runs there). ``data`` is any object
+    with ``X_train`` and ``y_train`` (and optionally ``task``), such as a
+    ``benchmarks.datasets.Dataset``.
 
+    >>> import numpy as np
     >>> from search import search
-    >>> result = search("tpe", "california_mlp", X=X, y=y, n_trials=10)   # doctest: +SKIP
-    >>> result.best_params_, result.best_score_                            # doctest: +SKIP
+    >>> from search.testing import TINY_SPACE, tiny_regressor
+    >>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
+    >>> result = search("tpe", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2,
+    ...                 epochs=1, progress=False)
+    >>> len(result.trials_), sorted(result.best_params_)
+    (2, ['learning_rate', 'units'])
     """
     if data is not None:
-        if not isinstance(data, Dataset):
-            raise TypeError(f"data must be a benchmarks.Dataset, got {type(data).__name__}.")
+        if not (hasattr(data, "X_train") and hasattr(data, "y_train")):
+            raise TypeError(
+                f"data must have X_train and y_train (e.g. a benchmarks.datasets.Dataset), "
+                f"got {type(data).__name__}."
+            )
         if X is not None or y is not None:
             raise ValueError("give either data=... or X and y, not both.")
         X, y = data.X_train, data.y_train
-        task = task or data.task
+        task = task or getattr(data, "task", None)
     X, y = _check_xy(X, y)
     task = _check_task(task, y)
-    search_cls, strategy_obj = _check_strategy(strategy)
+    strategy_obj = make_strategy(strategy)
     space_obj = _check_space(space, task)
     build: Callable[..., Any] = build_model if build_model is not None else _DEFAULT_BUILD[task]
     _check_build_model(build, space_obj)
-    for name, value, low in (("n_trials", n_trials, 1), ("n_jobs", n_jobs, -1), ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
-    if n_jobs == 0:
-        raise ValueError("n_jobs must not be 0; use 1 (one process), k > 1, or -1 (all cores).")
-    if timeout is not None and (not isinstance(timeout, numbers.Real) or not timeout > 0):
-        raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}.")
+    check_budget(n_trials, timeout)
+    check_int("seed", seed, 0)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be 'processes' or 'dask', got {backend!r}.")
+    workers = 1 if backend == "dask" else resolve_n_jobs(n_jobs)
     X, y, splitter = _check_cv(cv, X, y, task, seed)
-    if backend not in ("loky", "dask"):
-        raise ValueError(f"backend must be 'loky' or 'dask', got {backend!r}.")
-    if backend == "loky" and scheduler is not None:
+    if backend != "dask" and scheduler is not None:
         raise ValueError("scheduler is only used with backend='dask'; set backend='dask'.")
-    if tf_threads is not None and backend == "loky" and n_jobs == 1:
+    if tf_threads is not None and backend != "dask" and workers == 1:
         raise ValueError(
             f"tf_threads={tf_threads!r} caps TensorFlow in worker processes, and n_jobs=1 runs "
             "every trial in this process; use n_jobs > 1 or backend='dask', or cap this "
@@ -160,27 +154,24 @@ def search(
         **training,
         **starting,
     )
-    searcher = search_cls(
+    searcher = SpaceSearchCV(
         estimator,
         space_obj,
         strategy=strategy_obj,
         n_trials=n_trials,
         timeout=timeout,
         scoring=scoring if scoring is not None else DEFAULT_SCORING[task],
-        n_jobs=-1 if backend == "dask" and n_jobs == 1 else n_jobs,
+        n_jobs=n_jobs if backend == "dask" else workers,
         refit=refit,
         cv=splitter,
         seed=seed,
         storage=storage,
         study_name=study_name,
         progress=progress,
+        backend=backend,
+        scheduler=scheduler,
     )
-    with parallel_backend(backend, scheduler, X, y) as client:
-        if tf_threads is None:
-            # Known only now: how many trials share each host's cores.
-            tf_threads = default_tf_threads(n_jobs, client)
-            estimator.set_params(tf_threads=tf_threads)
-        searcher.fit(X, y)
+    searcher.fit(X, y)
     settings = {
         "strategy": searcher.strategy_.name,
         "strategy_config": searcher.strategy_.get_config(),
@@ -198,7 +189,7 @@ def search(
         "steps_per_execution": steps_per_execution,
         "n_jobs": n_jobs,
         "backend": backend,
-        "tf_threads": tf_threads,
+        "tf_threads": searcher.tf_threads_,
         "seed": seed,
         "build_model": getattr(build, "__qualname__", repr(build)),
         "space": repr(space_obj),
@@ -252,17 +243,6 @@ def _check_task(task: str | None, y: np.ndarray) -> str:
     if task not in DEFAULT_SCORING:
         raise ValueError(f"task must be 'regression', 'classification' or None, got {task!r}.")
     return task
-
-
-def _check_strategy(strategy: str | Strategy) -> tuple[type[SpaceSearchCV], Strategy | None]:
-    if isinstance(strategy, Strategy):
-        return SpaceSearchCV, strategy
-    if isinstance(strategy, str) and strategy in _ESTIMATORS:
-        return _ESTIMATORS[strategy], None
-    raise ValueError(
-        f"strategy must be one of {sorted(STRATEGIES)} or a search.strategies.Strategy "
-        f"object, got {strategy!r}."
-    )
 
 
 def _check_space(space: Space | str | None, task: str) -> Space:

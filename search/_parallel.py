@@ -1,6 +1,5 @@
-"""Where parallel trials run: joblib's loky processes or a Dask cluster.
-
-Private to ``search``; ``local_cluster`` is public (``search.local_cluster``).
+"""Dask for trials beyond this process: a local cluster set up for trials, clients, and
+TensorFlow thread caps per trial. Private to ``search``; ``local_cluster`` is public.
 """
 
 from __future__ import annotations
@@ -10,9 +9,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import joblib
-import numpy as np
 
-__all__ = ["default_tf_threads", "local_cluster", "parallel_backend"]
+__all__ = ["dask_client", "dask_slots", "default_tf_threads", "local_cluster"]
 
 
 def _require_distributed() -> None:
@@ -32,8 +30,9 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
 
     >>> from distributed import Client
     >>> from search import local_cluster, search
-    >>> with local_cluster(2) as cluster, Client(cluster) as client:     # doctest: +SKIP
-    ...     search("tpe", "california_mlp", X=X, y=y, backend="dask", scheduler=client)
+    >>> with local_cluster(1) as cluster, Client(cluster) as client:
+    ...     len(client.scheduler_info()["workers"])
+    1
     """
     _require_distributed()
     import dask
@@ -54,14 +53,14 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
 def default_tf_threads(n_jobs: int, client: Any) -> int | None:
     """TensorFlow threads per trial so that parallel trials fill the cores and no more.
 
-    One process (``n_jobs=1``) keeps TensorFlow's own default. k loky workers get
-    cores // k each. On Dask, every host's cores are shared by the tasks its workers run
-    at once (their Dask threads); the smallest share over the hosts is used.
+    One process (``n_jobs=1``) keeps TensorFlow's own default. k workers get cores // k
+    each. On Dask, every host's cores are shared by the tasks its workers run at once
+    (their Dask threads); the smallest share over the hosts is used.
     """
     if client is None:
         if n_jobs == 1:
             return None
-        return max(1, joblib.cpu_count() // joblib.effective_n_jobs(n_jobs))
+        return max(1, joblib.cpu_count() // n_jobs)
     cores = client.run(joblib.cpu_count)  # {worker address: usable cores}
     tasks_per_host: dict[str, int] = {}
     cores_per_host: dict[str, int] = {}
@@ -74,13 +73,18 @@ def default_tf_threads(n_jobs: int, client: Any) -> int | None:
     return max(1, min(cores_per_host[h] // n for h, n in tasks_per_host.items()))
 
 
+def dask_slots(client: Any, n_jobs: int | None) -> int:
+    """Trials at once on a Dask cluster: ``n_jobs`` if > 1, else every Dask thread."""
+    if n_jobs is not None and n_jobs > 1:
+        return int(n_jobs)
+    workers = client.scheduler_info(n_workers=-1)["workers"]
+    return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
+
 @contextmanager
-def parallel_backend(backend: str, scheduler: Any, X: np.ndarray, y: np.ndarray) -> Iterator[Any]:
-    """joblib's default process pool (yields None), or a Dask cluster (yields its
-    ``Client``) with the data scattered once."""
-    if backend == "loky":
-        yield None
-        return
+def dask_client(scheduler: Any) -> Iterator[Any]:
+    """A ``distributed.Client`` for ``scheduler`` (a Client, an address, or None for a
+    private local cluster), closed afterwards if this function made it."""
     _require_distributed()
     from distributed import Client
 
@@ -100,8 +104,7 @@ def parallel_backend(backend: str, scheduler: Any, X: np.ndarray, y: np.ndarray)
             f"'tcp://127.0.0.1:8786', or None; got {type(scheduler).__name__}."
         )
     try:
-        with joblib.parallel_config(backend="dask", scatter=[X, y]):
-            yield client
+        yield client
     finally:
         for item in owned:
             item.close()

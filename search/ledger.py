@@ -1,30 +1,57 @@
-"""The trial ledger: every finished trial of every strategy, in an Optuna study.
+"""The trial ledger: every trial of every strategy, in an Optuna study, as it happens.
 
 An Optuna storage (a SQLite file by default, PostgreSQL for many machines) holds one study
-per search. Each finished trial becomes an Optuna trial with its parameters and their
-distributions, its mean score (``COMPLETE``) or its error (``FAIL``), and user attributes:
-the strategy, the fold scores, timings and strategy extras. ``optuna-dashboard`` and
-``optuna.visualization`` then work for any strategy, and a rerun resumes from it.
+per search. A trial is **claimed** (created ``RUNNING``, with its parameters, its
+distributions and an owner) before it trains, and **finished** when it ends: the mean
+score per epoch as Optuna intermediate values (so optuna-dashboard draws learning curves
+for every strategy), one user attribute ``hpsearch`` with the fold scores, the curve per
+fold, timings, error and strategy extras, then the state (``COMPLETE``, ``PRUNED`` or
+``FAIL``) and value.
 
-Trials are written one at a time as they finish, so killing the process loses at most the
-trials that were running. Nothing is unpickled from the ledger: it holds numbers and text.
+So a killed search loses at most its running trials; two processes on one study never
+train the same candidate (of two claims of one candidate, the lower trial number wins and
+the other process waits for its result); and a resumed search retrains the trials that a
+dead process left ``RUNNING`` (its owner process is gone on this host, or its heartbeat is
+older than ``GRACE_SECONDS``) or that were interrupted. Nothing is unpickled from the
+ledger: it holds numbers and text.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+import os
+import socket
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import optuna
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from search._optuna_util import quiet_optuna
-from search._trials import TrialRecord
+from search.trial import Trial, params_key
 from spaces import Space
 
-__all__ = ["DEFAULT_STORAGE", "Ledger", "mask_url"]
+__all__ = ["DEFAULT_STORAGE", "GRACE_SECONDS", "Ledger", "LedgerWriteError", "mask_url"]
 
 DEFAULT_STORAGE = "sqlite:///hpsearch.db"
+HEARTBEAT_SECONDS = 20
+GRACE_SECONDS = 60
+_ATTR = "hpsearch"
+_RETRIES = (0.1, 0.5, 2.0)  # seconds between attempts of a failed write
+_T = TypeVar("_T")
+
+_STATE_TO_OPTUNA = {
+    "complete": TrialState.COMPLETE,
+    "pruned": TrialState.PRUNED,
+    "failed": TrialState.FAIL,
+}
+
+
+class LedgerWriteError(RuntimeError):
+    """A ledger write failed after its retries (the message never shows a password)."""
 
 
 def mask_url(url: str) -> str:
@@ -47,11 +74,37 @@ def mask_url(url: str) -> str:
         return url
 
 
+@dataclass
+class Claim:
+    """The answer to ``Ledger.claim``: this process owns trial ``number``, or another one
+    does (``taken``), finished (``finished`` holds it) or still running."""
+
+    number: int
+    taken: bool = False
+    finished: Trial | None = None
+
+
+def _owner() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class Ledger:
     """One search's trials in an Optuna study (created, or loaded when it exists).
 
     >>> from spaces import Space, Int
-    >>> ledger = Ledger("sqlite:///:memory:", "demo", Space(n=Int(1, 3)))  # doctest: +SKIP
+    >>> ledger = Ledger("sqlite:///:memory:", "demo", Space(n=Int(1, 3)))
+    >>> ledger.claim({"n": 2}, "random").number
+    0
     """
 
     def __init__(self, storage: str, study_name: str, space: Space) -> None:
@@ -63,75 +116,260 @@ class Ledger:
         self.study_name = study_name
         self._space = space
         self._distributions = space.to_optuna()
-        try:
-            with quiet_optuna():
-                self.study = optuna.create_study(
-                    storage=storage,
-                    study_name=study_name,
-                    direction="maximize",
-                    load_if_exists=True,
-                )
-        except Exception as exc:
+        self._ids: dict[int, int] = {}  # trial number -> storage trial id, for my claims
+        self.missing = 0  # finished trials whose write failed for good (kept in memory)
+        self._warned = False
+        engine: dict[str, Any] = {}
+        if storage.startswith("sqlite"):
+            # Wait for another process's write instead of failing with "database is locked".
+            engine = {"connect_args": {"timeout": 30}}
+        last: Exception | None = None
+        for delay in (0.0, *_RETRIES, 5.0):
+            time.sleep(delay)
+            try:
+                with quiet_optuna(), warnings.catch_warnings():
+                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                    self._storage = optuna.storages.RDBStorage(
+                        storage,
+                        engine_kwargs=engine,
+                        heartbeat_interval=HEARTBEAT_SECONDS,
+                        grace_period=GRACE_SECONDS,
+                    )
+                    # Two processes starting together both create the study: the loser
+                    # loads it on the next attempt.
+                    self.study = optuna.create_study(
+                        storage=self._storage,
+                        study_name=study_name,
+                        direction="maximize",
+                        load_if_exists=True,
+                    )
+                break
+            except Exception as exc:
+                last = exc
+        else:
             # The driver's message may quote the URL with its password: never show it.
             raise RuntimeError(
                 f"cannot open the ledger study {study_name!r} at {self.storage_url}: "
-                f"{type(exc).__name__}. Check that the database is reachable and the "
+                f"{type(last).__name__}. Check that the database is reachable and the "
                 "URL is right."
             ) from None
+        self._study_id = self.study._study_id
 
-    def records(self) -> list[TrialRecord]:
-        """The finished trials in the ledger, in the order they were written."""
-        out: list[TrialRecord] = []
-        for trial in self.study.get_trials(deepcopy=False):
-            if trial.state not in (TrialState.COMPLETE, TrialState.FAIL):
-                continue
-            attrs = trial.user_attrs
-            if set(trial.params) != set(self._space):
-                raise ValueError(
-                    f"ledger study {self.study_name!r} at {self.storage_url} holds trials over "
-                    f"parameters {sorted(trial.params)}, not this space's {sorted(self._space)}; "
-                    "use another study_name for another space."
-                )
-            folds = [math.nan if s is None else float(s) for s in attrs.get("fold_scores", [])]
-            out.append(
-                TrialRecord(
-                    number=len(out),
-                    strategy=str(attrs.get("strategy", "unknown")),
-                    params=self._space.cast(trial.params),
-                    fold_scores=folds,
-                    fit_time=float(attrs.get("fit_time", 0.0)),
-                    score_time=float(attrs.get("score_time", 0.0)),
-                    error=attrs.get("error"),
-                    extras=dict(attrs.get("extras", {})),
-                    elapsed=float(attrs.get("elapsed", 0.0)),
-                    resumed=True,
-                )
-            )
-        return out
+    # ------------------------------------------------------------------------------
+    # Reading
+    # ------------------------------------------------------------------------------
+    def _all(self) -> list[FrozenTrial]:
+        return self._retry(
+            lambda: self._storage.get_all_trials(self._study_id, deepcopy=False), "read"
+        )
 
-    def write(self, record: TrialRecord) -> None:
-        """Append one finished trial."""
-        attrs: dict[str, Any] = {
-            "strategy": record.strategy,
-            "fold_scores": [s if math.isfinite(s) else None for s in record.fold_scores],
-            "fit_time": record.fit_time,
-            "score_time": record.score_time,
-            "error": record.error,
-            "extras": record.extras,
-            "elapsed": record.elapsed,
-        }
-        try:
-            trial = optuna.trial.create_trial(
-                params=record.params,
-                distributions=self._distributions,
-                value=record.score if record.complete else None,
-                state=TrialState.COMPLETE if record.complete else TrialState.FAIL,
-                user_attrs=attrs,
-            )
-            self.study.add_trial(trial)
-        except ValueError as exc:
+    def trials(self) -> list[Trial]:
+        """The trials that ran to an outcome, in trial-number order (stale claims are
+        marked failed first; interrupted and abandoned ones are not outcomes)."""
+        self.fail_stale()
+        return [t for f in self._all() if (t := self._to_trial(f)) is not None]
+
+    def _to_trial(self, frozen: FrozenTrial) -> Trial | None:
+        attrs = frozen.user_attrs
+        data = attrs.get(_ATTR)
+        if data is None and "fold_scores" in attrs:  # written by hpsearch 0.1
+            data = {**attrs, "state": "complete" if frozen.state.name == "COMPLETE" else "failed"}
+        if data is None or data.get("state") not in _STATE_TO_OPTUNA:
+            return None
+        if data.get("retry"):
+            return None
+        if set(frozen.params) != set(self._space):
             raise ValueError(
-                f"ledger study {self.study_name!r} at {self.storage_url} does not accept this "
-                f"trial ({exc}); it was probably made for another space: use another "
-                "study_name."
-            ) from None
+                f"ledger study {self.study_name!r} at {self.storage_url} holds trials over "
+                f"parameters {sorted(frozen.params)}, not this space's {sorted(self._space)}; "
+                "use another study_name for another space."
+            )
+        return Trial(
+            number=frozen.number,
+            strategy=str(data.get("strategy", "unknown")),
+            params=self._space.cast(frozen.params),
+            state=str(data["state"]),
+            epochs=data.get("epochs"),
+            fold_scores=[_nan(s) for s in data.get("fold_scores", [])],
+            fold_epochs=[int(e) for e in data.get("fold_epochs", [])],
+            curve=[[_nan(s) for s in fold] for fold in data.get("curve", [])],
+            fold_fit_times=_floats(data, "fold_fit_times", "fit_time"),
+            fold_score_times=_floats(data, "fold_score_times", "score_time"),
+            queue_time=float(data.get("queue_time", 0.0)),
+            error=data.get("error"),
+            extras=dict(data.get("extras", {})),
+            elapsed=float(data.get("elapsed", 0.0)),
+            resumed=True,
+        )
+
+    def fail_stale(self) -> int:
+        """Mark claims of dead processes failed (retried by the next search); how many."""
+        here = socket.gethostname()
+        stale = 0
+        for frozen in self._all():
+            if frozen.state != TrialState.RUNNING:
+                continue
+            owner = frozen.user_attrs.get("owner", {})
+            if owner.get("host") == here and owner.get("pid") != os.getpid():
+                if not _pid_alive(int(owner.get("pid", -1))):
+                    stale += self._abandon_id(frozen._trial_id, "its process died")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            optuna.storages.fail_stale_trials(self.study)  # other hosts: by heartbeat
+        return stale
+
+    # ------------------------------------------------------------------------------
+    # Writing
+    # ------------------------------------------------------------------------------
+    def claim(self, params: dict[str, Any], strategy: str) -> Claim:
+        """Create trial ``RUNNING`` for ``params`` unless another process has it already."""
+        key = params_key(params)
+        template = FrozenTrial(
+            number=-1,
+            state=TrialState.RUNNING,
+            value=None,
+            datetime_start=None,
+            datetime_complete=None,
+            params=params,
+            distributions=self._distributions,
+            user_attrs={"key": key, "owner": _owner(), "strategy": strategy},
+            system_attrs={},
+            intermediate_values={},
+            trial_id=-1,
+        )
+        trial_id = self._retry(lambda: self._storage.create_new_trial(self._study_id, template))
+        number = self._storage.get_trial_number_from_id(trial_id)
+        self._ids[number] = trial_id
+        self._retry(lambda: self._storage.record_heartbeat(trial_id))
+        # Of several live claims of one candidate the lowest number wins: any later claim
+        # was created after it, so its owner sees it here.
+        rivals = [
+            f
+            for f in self._all()
+            if f.user_attrs.get("key") == key and f.number != number and self._counts(f)
+        ]
+        if not rivals:
+            return Claim(number)
+        winner = min(rivals, key=lambda f: f.number)
+        if winner.number > number:
+            return Claim(number)
+        self._abandon_id(trial_id, f"candidate claimed by trial {winner.number}", retry=True)
+        del self._ids[number]
+        return Claim(winner.number, taken=True, finished=self._to_trial(winner))
+
+    @staticmethod
+    def _counts(frozen: FrozenTrial) -> bool:
+        """A claim that holds its candidate: running, or ended with an outcome."""
+        if frozen.state == TrialState.RUNNING:
+            return True
+        data = frozen.user_attrs.get(_ATTR)
+        return data is not None and not data.get("retry")
+
+    def lookup(self, number: int) -> Trial | None:
+        """Trial ``number`` if it ended with an outcome; None while it runs or if it will
+        never end (its claim was abandoned: the candidate is free again)."""
+        for frozen in self._all():
+            if frozen.number == number:
+                return self._to_trial(frozen)
+        return None
+
+    def is_abandoned(self, number: int) -> bool:
+        for frozen in self._all():
+            if frozen.number == number:
+                return frozen.state != TrialState.RUNNING and self._to_trial(frozen) is None
+        return True
+
+    def count(self) -> int:
+        """Trials that hold a candidate in this study: running ones and outcomes."""
+        return sum(self._counts(f) for f in self._all())
+
+    def heartbeat(self) -> None:
+        """Tell other processes that this process's running trials are alive."""
+        for trial_id in list(self._ids.values()):
+            self._try(lambda tid=trial_id: self._storage.record_heartbeat(tid))
+
+    def finish(self, trial: Trial) -> bool:
+        """Write an ended trial; False (and a warning, once) if the write failed for good."""
+        trial_id = self._ids.pop(trial.number, None)
+        if trial_id is None:
+            return False
+        data = trial.to_dict()
+        drop_keys = ("number", "params", "resumed", "status", "score_std", "fit_time", "score_time")
+        for drop in drop_keys:
+            data.pop(drop, None)
+
+        def write() -> None:
+            for step, value in enumerate(trial.mean_curve(), start=1):
+                if math.isfinite(value):
+                    self._storage.set_trial_intermediate_value(trial_id, step, value)
+            self._storage.set_trial_user_attr(trial_id, _ATTR, data)
+            value = [trial.score] if trial.complete else None
+            self._storage.set_trial_state_values(trial_id, _STATE_TO_OPTUNA[trial.state], value)
+
+        return self._try(write)
+
+    def abandon(self, number: int, reason: str) -> None:
+        """End a claim without an outcome (interrupted): a later search retries it."""
+        trial_id = self._ids.pop(number, None)
+        if trial_id is not None:
+            self._abandon_id(trial_id, reason, retry=True)
+
+    def _abandon_id(self, trial_id: int, reason: str, retry: bool = True) -> int:
+        def write() -> None:
+            self._storage.set_trial_user_attr(
+                trial_id, _ATTR, {"state": "failed", "error": reason, "retry": retry}
+            )
+            self._storage.set_trial_state_values(trial_id, TrialState.FAIL)
+
+        return int(self._try(write))
+
+    # ------------------------------------------------------------------------------
+    # Faults: retry, then go on without the ledger for that write
+    # ------------------------------------------------------------------------------
+    def _retry(self, fn: Callable[[], _T], what: str = "write") -> _T:
+        last: Exception | None = None
+        for delay in (0.0, *_RETRIES):
+            time.sleep(delay)
+            try:
+                return fn()
+            except optuna.exceptions.UpdateFinishedTrialError:
+                raise
+            except Exception as exc:
+                last = exc
+        raise LedgerWriteError(
+            f"ledger {what} failed {len(_RETRIES) + 1} times at {self.storage_url} "
+            f"(study {self.study_name!r}): {type(last).__name__}: {_first_line(last)}"
+        ) from None
+
+    def _try(self, fn: Callable[[], Any]) -> bool:
+        try:
+            self._retry(fn)
+            return True
+        except optuna.exceptions.UpdateFinishedTrialError:
+            return False  # another process ended it first (stale-trial cleanup)
+        except LedgerWriteError as exc:
+            self.missing += 1
+            if not self._warned:
+                self._warned = True
+                warnings.warn(
+                    f"{exc}. The search goes on and keeps its trials in memory; the result "
+                    "says how many are missing from the ledger.",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
+            return False
+
+
+def _floats(data: dict[str, Any], key: str, total_key: str) -> list[float]:
+    if key in data:
+        return [float(v) for v in data[key]]
+    return [float(data.get(total_key, 0.0))]  # hpsearch 0.1 kept totals only
+
+
+def _nan(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _first_line(exc: Exception | None) -> str:
+    text = str(exc).strip().splitlines()
+    return mask_url(text[0])[:200] if text else ""

@@ -7,45 +7,14 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras
 import numpy as np
 import pytest
 
+from search.testing import tiny_classifier, tiny_regressor
+
+__all__ = ["tiny_classifier", "tiny_regressor"]
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
-
-
-def tiny_regressor(
-    units: int = 4, learning_rate: float = 0.01, mode: str = "ok", meta: dict | None = None
-) -> keras.Model:
-    """A one-layer regressor; ``mode`` makes a trial fail on purpose ("raise", "diverge")."""
-    if mode == "raise":
-        raise ValueError("boom: this candidate cannot be built")
-    model = keras.Sequential(
-        [
-            keras.Input((meta["n_features_in_"],)),
-            keras.layers.Dense(units, "relu"),
-            keras.layers.Dense(1),
-        ]
-    )
-    lr = 1e12 if mode == "diverge" else learning_rate
-    model.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=lr))
-    return model
-
-
-def tiny_classifier(
-    units: int = 4, learning_rate: float = 0.01, meta: dict | None = None
-) -> keras.Model:
-    model = keras.Sequential(
-        [
-            keras.Input((meta["n_features_in_"],)),
-            keras.layers.Dense(units, "relu"),
-            keras.layers.Dense(meta["n_classes_"], "softmax"),
-        ]
-    )
-    model.compile(
-        loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate)
-    )
-    return model
 
 
 @pytest.fixture

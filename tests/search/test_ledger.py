@@ -14,8 +14,15 @@ import optuna
 import pytest
 
 from search import Ledger, mask_url
-from search._trials import TrialRecord
+from search.trial import Trial
 from spaces import Float, Int, Space
+
+
+def finished(ledger: Ledger, trial: Trial) -> Trial:
+    claim = ledger.claim(trial.params, trial.strategy)
+    trial.number = claim.number
+    assert ledger.finish(trial)
+    return trial
 
 
 def test_mask_url_hides_passwords() -> None:
@@ -33,26 +40,95 @@ def test_unreachable_storage_error_never_shows_the_password() -> None:
 def test_write_and_read_back(tmp_path: Path) -> None:
     space = Space(n=Int(1, 5), lr=Float(1e-3, 1e-1, log=True))
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}", "s", space)
-    ok = TrialRecord(0, "tpe", {"n": 2, "lr": 0.01}, [-1.0, -2.0], 1.5, 0.1, extras={"g": 1})
-    bad = TrialRecord(1, "tpe", {"n": 3, "lr": 0.02}, [float("nan")] * 2, 0.5, 0.0, error="boom")
-    ledger.write(ok)
-    ledger.write(bad)
-    back = Ledger(f"sqlite:///{tmp_path / 'l.db'}", "s", space).records()
-    assert [r.params for r in back] == [ok.params, bad.params]
+    ok = Trial(
+        0, "tpe", {"n": 2, "lr": 0.01}, state="complete", fold_scores=[-1.0, -2.0],
+        fold_epochs=[2, 1], curve=[[-3.0, -1.0], [-2.0]], extras={"g": 1},
+    )
+    bad = Trial(1, "tpe", {"n": 3, "lr": 0.02}, state="failed", error="boom")
+    pruned = Trial(2, "tpe", {"n": 4, "lr": 0.02}, state="pruned", curve=[[-9.0]])
+    for trial in (ok, bad, pruned):
+        finished(ledger, trial)
+    back = Ledger(f"sqlite:///{tmp_path / 'l.db'}", "s", space).trials()
+    assert [r.params for r in back] == [ok.params, bad.params, pruned.params]
     assert back[0].fold_scores == [-1.0, -2.0] and back[0].extras == {"g": 1}
+    assert back[0].curve == [[-3.0, -1.0], [-2.0]] and back[0].epochs_trained == 3
     assert back[1].status == "failed" and back[1].error == "boom"
-    states = [
-        t.state
-        for t in optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'l.db'}").trials
+    assert back[2].state == "pruned"
+    study = optuna.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'l.db'}")
+    states = [t.state for t in study.trials]
+    assert states == [
+        optuna.trial.TrialState.COMPLETE,
+        optuna.trial.TrialState.FAIL,
+        optuna.trial.TrialState.PRUNED,
     ]
-    assert states == [optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL]
+    # The mean curve over folds that reached each epoch, for optuna-dashboard.
+    assert study.trials[0].intermediate_values == {1: -2.5, 2: -1.0}
 
 
 def test_a_study_of_another_space_is_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'l.db'}"
-    Ledger(url, "s", Space(n=Int(1, 5))).write(TrialRecord(0, "random", {"n": 2}, [1.0], 0.1, 0.0))
+    finished(
+        Ledger(url, "s", Space(n=Int(1, 5))),
+        Trial(0, "random", {"n": 2}, state="complete", fold_scores=[1.0]),
+    )
     with pytest.raises(ValueError, match="holds trials over parameters"):
-        Ledger(url, "s", Space(m=Int(1, 5))).records()
+        Ledger(url, "s", Space(m=Int(1, 5))).trials()
+
+
+def test_a_second_claim_of_a_candidate_loses_to_the_first(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    space = Space(n=Int(1, 5))
+    mine, theirs = Ledger(url, "s", space), Ledger(url, "s", space)
+    first = mine.claim({"n": 2}, "random")
+    second = theirs.claim({"n": 2}, "random")
+    assert not first.taken and second.taken and second.number == first.number
+    assert second.finished is None  # still running: the loser waits for it
+    assert theirs.lookup(first.number) is None
+    finished_trial = Trial(first.number, "random", {"n": 2}, state="complete", fold_scores=[1.0])
+    assert mine.finish(finished_trial)
+    assert theirs.lookup(first.number).score == 1.0
+    assert theirs.claim({"n": 2}, "random").finished.score == 1.0
+    assert theirs.count() == 1  # the losing claims hold nothing
+
+
+def test_claims_of_a_dead_process_are_retried_and_interrupted_ones_too(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    space = Space(n=Int(1, 5))
+    ledger = Ledger(url, "s", space)
+    ledger.claim({"n": 1}, "random")
+    ledger.abandon(ledger.claim({"n": 2}, "random").number, "interrupted")
+    # A claim whose owner process is gone on this host.
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    storage = optuna.storages.RDBStorage(url)
+    study = optuna.load_study(study_name="s", storage=storage)
+    orphan = ledger.claim({"n": 3}, "random")
+    storage.set_trial_user_attr(
+        ledger._ids[orphan.number], "owner", {"host": __import__("socket").gethostname(),
+                                               "pid": int(dead)}
+    )
+    assert Ledger(url, "s", space).fail_stale() == 1
+    assert Ledger(url, "s", space).trials() == []  # nothing ran to an outcome
+    assert [t.state.name for t in study.get_trials()] == ["RUNNING", "FAIL", "FAIL"]
+    assert Ledger(url, "s", space).count() == 1  # only the live claim holds its candidate
+
+
+def test_a_failed_write_is_retried_then_the_search_goes_on(tmp_path: Path, monkeypatch) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    ledger = Ledger(url, "s", Space(n=Int(1, 5)))
+    claim = ledger.claim({"n": 2}, "random")
+    monkeypatch.setattr("search.ledger._RETRIES", (0.0, 0.0))
+    calls = []
+
+    def locked(*args, **kwargs):
+        calls.append(1)
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(ledger._storage, "set_trial_user_attr", locked)
+    with pytest.warns(RuntimeWarning, match="database is locked.*missing from the ledger"):
+        ok = ledger.finish(Trial(claim.number, "random", {"n": 2}, state="complete",
+                                 fold_scores=[1.0]))
+    assert not ok and ledger.missing == 1 and len(calls) == 3
 
 
 KILLED_SEARCH = textwrap.dedent(

@@ -15,6 +15,8 @@ from search.strategies import (
     fit_grid_points,
     make_strategy,
 )
+from search.testing import drive
+from search.trial import Trial
 from spaces import Categorical, Float, Int, Space, california_mlp
 
 
@@ -29,37 +31,46 @@ def objective(p: dict) -> float:
 
 
 def run(strategy, space: Space, n_trials: int, seed: int = 0) -> list[tuple[dict, float]]:
-    strategy.bind(space, n_trials, seed)
-    history: list[tuple[dict, float]] = []
-    while len(history) < n_trials:
-        batch = strategy.ask(min(4, n_trials - len(history)))
-        if not batch:
+    trials = drive(strategy, space, n_trials, objective, seed=seed, workers=4)
+    return [(t.params, t.score) for t in trials]
+
+
+def asked(strategy, n: int) -> list[dict]:
+    out = []
+    for _ in range(n):
+        params = strategy.ask()
+        if params is None:
             break
-        scores = [objective(p) for p in batch]
-        strategy.tell(batch, scores)
-        history.extend(zip(batch, scores, strict=True))
-    return history
+        out.append(params)
+    return out
+
+
+def told(strategy, params: dict, score: float | None) -> None:
+    state = "failed" if score is None or not math.isfinite(score) else "complete"
+    strategy.tell(
+        Trial(0, strategy.name, params, state=state, fold_scores=[] if score is None else [score])
+    )
 
 
 def test_random_candidates_equal_parameter_sampler(space: Space) -> None:
     s = RandomStrategy()
     s.bind(space, 12, seed=3)
-    got = s.ask(5) + s.ask(7)
+    got = asked(s, 5) + asked(s, 7)
     expected = [space.cast(p) for p in ParameterSampler(space.to_sklearn(), 12, random_state=3)]
     assert got == expected
-    assert s.ask(1) == []
+    assert s.ask() is None
 
 
 def test_grid_covers_the_grid_in_parameter_grid_order() -> None:
     space = california_mlp()
     s = GridStrategy(points={"layer_size": 3, "learning_rate": 3, "hidden_layers": 2})
     s.bind(space, 18, seed=0)
-    got = s.ask(100)
+    got = asked(s, 100)
     expected = list(
         ParameterGrid(space.to_grid({"layer_size": 3, "learning_rate": 3, "hidden_layers": 2}))
     )
     assert got == expected and len(got) == 18
-    assert s.ask(1) == []
+    assert s.ask() is None
 
 
 def test_grid_budget_fitting_and_errors() -> None:
@@ -76,16 +87,17 @@ def test_grid_budget_fitting_and_errors() -> None:
 def test_genetic_generations_population_and_operators(space: Space) -> None:
     s = GeneticStrategy(population_size=6, cxpb=1.0, mutpb=1.0)
     s.bind(space, 60, seed=1)
-    first = s.ask(1)
+    first = asked(s, 100)
     parents = [list(ind) for ind in s._population]
     assert len(first) == 6 and s.info == {"generation": 0}
-    s.tell(first, [objective(p) for p in first])
-    second = s.ask(1)
+    for p in first:
+        told(s, p, objective(p))
+    second = asked(s, 100)
     # One elite passes unchanged (already evaluated); the rest were crossed and mutated.
     assert s.info == {"generation": 1} and len(second) == 5
-    changed = [list(ind) not in parents for ind in s._pending]
+    changed = [list(ind) not in parents for _, ind in s._pending]
     assert sum(changed) >= 3  # a few genes may escape both operators by chance
-    assert all(0.0 <= g <= 1.0 for ind in s._pending for g in ind)
+    assert all(0.0 <= g <= 1.0 for _, ind in s._pending for g in ind)
 
 
 def test_genetic_improves_over_generations_and_beats_random(space: Space) -> None:
@@ -111,19 +123,21 @@ def test_genetic_does_not_touch_global_random(space: Space) -> None:
 def test_genetic_failed_trials_rank_worst(space: Space) -> None:
     s = GeneticStrategy(population_size=4, n_elite=1)
     s.bind(space, 20, seed=0)
-    batch = s.ask(1)
-    s.tell(batch, [None, 1.0, None, None])
-    assert s._hof[0].fitness.values == (1.0,)
+    batch = asked(s, 100)
+    for p, score in zip(batch, [None, 1.0, None, None], strict=True):
+        told(s, p, score)
     assert [ind.fitness.values[0] for ind in s._population].count(-math.inf) == 3
+    assert s.ask() is not None  # the next generation: the hall of fame was updated
+    assert s._hof[0].fitness.values == (1.0,)
 
 
 def test_genetic_generation_limit(space: Space) -> None:
     s = GeneticStrategy(population_size=4, generations=2)
     s.bind(space, 100, seed=0)
     for _ in range(2):
-        batch = s.ask(1)
-        s.tell(batch, [0.0] * len(batch))
-    assert s.ask(1) == []
+        for p in asked(s, 100):
+            told(s, p, 0.0)
+    assert s.ask() is None
 
 
 def test_tpe_is_told_and_learns(space: Space) -> None:
@@ -139,8 +153,9 @@ def test_tpe_is_told_and_learns(space: Space) -> None:
 def test_tpe_failed_trials_are_told_as_failed(space: Space) -> None:
     s = TPEStrategy()
     s.bind(space, 10, seed=0)
-    batch = s.ask(3)
-    s.tell(batch, [1.0, None, float("nan")])
+    batch = asked(s, 3)
+    for p, score in zip(batch, [1.0, None, float("nan")], strict=True):
+        told(s, p, score)
     states = [t.state.name for t in s.study.trials]
     assert states == ["COMPLETE", "FAIL", "FAIL"]
 
@@ -178,14 +193,15 @@ def test_genetic_never_reports_done_because_one_generation_changed_nobody() -> N
     # No crossover, no mutation: every bred generation is a copy of evaluated parents.
     s = GeneticStrategy(population_size=4, cxpb=0.0, mutpb=0.0)
     s.bind(space, 40, seed=0)
-    first = s.ask(1)
-    s.tell(first, [1.0] * len(first))
-    assert s.ask(1) == []  # converged for good only after many empty generations
+    for p in asked(s, 100):
+        told(s, p, 1.0)
+    assert s.ask() is None  # converged for good only after many empty generations
     assert s.generation >= 1000
 
     lively = GeneticStrategy(population_size=4, cxpb=0.0, mutpb=0.2)
     lively.bind(space, 40, seed=0)
     for _ in range(5):
-        batch = lively.ask(1)
+        batch = asked(lively, 100)
         assert batch, "an unchanged generation must not end the search"
-        lively.tell(batch, [float(p["n"]) for p in batch])
+        for p in batch:
+            told(lively, p, float(p["n"]))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from search.cli import main
+from benchmarks.cli import main
 
 
 def test_version(capsys) -> None:

@@ -1,0 +1,324 @@
+"""Where trials run: this process, worker processes of our own, or a Dask cluster.
+
+Every pool has ``slots`` (trials at once), ``submit(number, spec)``, ``wait(timeout)`` →
+events, and ``close()``. Events: ``Epoch`` (a live trial's per-epoch score, with ``answer``
+to continue or stop it), ``Done`` (a trial's outcome) and ``Died`` (its worker died).
+
+The process pool is ours rather than loky's so that the search knows which worker runs
+which trial (a dead worker fails its own trial only, where a broken loky executor fails
+every running one), can talk to a running trial every epoch over the same socket, and its
+workers die with the search's process. Workers are reused across searches with the same
+``(slots, tf_threads)``: TensorFlow costs ~3 s to import per process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+
+from search._fit import TrialData, TrialOutcome, TrialSpec, fit_trial
+
+__all__ = ["DaskPool", "Died", "Done", "Epoch", "InProcessPool", "Pool", "ProcessPool", "process_pool"]
+
+
+@dataclass
+class Epoch:
+    number: int
+    fold: int
+    epoch: int
+    score: float
+    _answer: Any = None
+
+    def answer(self, stop: bool) -> None:
+        if self._answer is not None:
+            self._answer(stop)
+
+
+@dataclass
+class Done:
+    number: int
+    outcome: TrialOutcome
+
+
+@dataclass
+class Died:
+    number: int
+    reason: str
+
+
+Event = Epoch | Done | Died
+
+
+class Pool:
+    """Base: a pool of ``slots`` trial runners."""
+
+    slots: int = 1
+    # Whether a running trial can report each epoch and be stopped by the runner.
+    live_epochs: bool = True
+
+    def running(self) -> int:
+        raise NotImplementedError
+
+    def submit(self, number: int, spec: TrialSpec) -> None:
+        raise NotImplementedError
+
+    def wait(self, timeout: float | None) -> list[Event]:
+        raise NotImplementedError
+
+    def close(self, kill: bool = False) -> None:
+        return None
+
+
+class InProcessPool(Pool):
+    """``n_jobs=1``: trials run here, one at a time, inside ``submit``."""
+
+    def __init__(self) -> None:
+        # (number, fold, epoch, score) -> stop?; the runner sets it.
+        self.decide: Any = lambda number, fold, epoch, score: False
+        self._events: list[Event] = []
+        self._busy = False
+
+    def running(self) -> int:
+        return int(self._busy)
+
+    def submit(self, number: int, spec: TrialSpec) -> None:
+        raise RuntimeError("InProcessPool needs data: use run(number, spec, data)")
+
+    def run(self, number: int, spec: TrialSpec, data: TrialData) -> None:
+        self._busy = True
+        try:
+
+            def report(fold: int, epoch: int, score: float) -> bool:
+                return bool(self.decide(number, fold, epoch, score))
+
+            self._events.append(Done(number, fit_trial(spec, data, report)))
+        finally:
+            self._busy = False
+
+    def wait(self, timeout: float | None) -> list[Event]:
+        events, self._events = self._events, []
+        return events
+
+
+class _Worker:
+    def __init__(self, tf_threads: int | None) -> None:
+        parent, child = socket.socketpair()
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "search._worker", str(child.fileno()), str(os.getpid())],
+            pass_fds=[child.fileno()],
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+        child.close()
+        self.conn = Connection(parent.detach())
+        self.data_token: str | None = None
+        self.number: int | None = None  # the trial it runs
+        self.send(("path", list(sys.path)))
+
+    def send(self, message: Any) -> None:
+        self.conn.send_bytes(cloudpickle.dumps(message))
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, kill: bool) -> None:
+        try:
+            if kill:
+                self.proc.kill()
+            else:
+                self.send(("exit",))
+        except OSError:
+            pass
+        self.conn.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class ProcessPool(Pool):
+    """``slots`` worker processes of our own (see the module docstring)."""
+
+    def __init__(self, slots: int, tf_threads: int | None) -> None:
+        self.slots = slots
+        self.tf_threads = tf_threads
+        self._workers: list[_Worker] = []
+        self._data: tuple[str, TrialData] | None = None
+
+    def set_data(self, data: TrialData) -> None:
+        self._data = (uuid.uuid4().hex, data)
+
+    def running(self) -> int:
+        return sum(w.number is not None for w in self._workers)
+
+    def _idle_worker(self) -> _Worker:
+        self._workers = [w for w in self._workers if w.alive() or w.number is not None]
+        for worker in self._workers:
+            if worker.number is None:
+                return worker
+        if len(self._workers) >= self.slots:
+            raise RuntimeError("ProcessPool.submit: every slot is busy")
+        worker = _Worker(self.tf_threads)
+        self._workers.append(worker)
+        return worker
+
+    def submit(self, number: int, spec: TrialSpec) -> None:
+        if self._data is None:
+            raise RuntimeError("ProcessPool.submit before set_data")
+        token, data = self._data
+        for _ in range(2):
+            worker = self._idle_worker()
+            try:
+                if worker.data_token != token:
+                    worker.send(("data", token, data))
+                    worker.data_token = token
+                worker.send(("trial", token, spec))
+            except OSError:
+                # It left on its own (idle timeout) just now: start another.
+                worker.stop(kill=True)
+                self._workers.remove(worker)
+                continue
+            worker.number = number
+            return
+        raise RuntimeError("cannot start a trial worker process")
+
+    def wait(self, timeout: float | None) -> list[Event]:
+        busy = {w.conn: w for w in self._workers if w.number is not None}
+        if not busy:
+            return []
+        events: list[Event] = []
+        for conn in wait(list(busy), timeout):
+            worker = busy[conn]  # type: ignore[index]
+            number = worker.number
+            assert number is not None
+            try:
+                message = cloudpickle.loads(worker.conn.recv_bytes())
+            except (EOFError, OSError):
+                code = worker.proc.wait()
+                worker.conn.close()
+                self._workers.remove(worker)
+                events.append(Died(number, _death_reason(code)))
+                continue
+            if message[0] == "epoch":
+                _, fold, epoch, score = message
+                events.append(Epoch(number, fold, epoch, score, _answer=_replier(worker)))
+            else:
+                worker.number = None
+                events.append(Done(number, message[1]))
+        return events
+
+    def close(self, kill: bool = False) -> None:
+        for worker in self._workers:
+            worker.stop(kill or worker.number is not None)
+        self._workers = []
+
+    def pids(self) -> list[int]:
+        return [w.proc.pid for w in self._workers if w.alive()]
+
+
+def _replier(worker: _Worker) -> Any:
+    def answer(stop: bool) -> None:
+        try:
+            worker.conn.send(stop)
+        except OSError:
+            pass  # it died: the next wait reports that
+
+    return answer
+
+
+def _death_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"the worker process running this trial died ({name}; out of memory or a crash)"
+    return f"the worker process running this trial exited unexpectedly (exit code {code})"
+
+
+class DaskPool(Pool):
+    """Trials as Dask futures on ``client``; the data is scattered to the workers once.
+
+    Per-epoch reports come back with the trial (a remote worker cannot reach this process
+    mid-fit), so a strategy that stops trials per epoch needs the process backend.
+    """
+
+    live_epochs = False
+
+    def __init__(self, client: Any, slots: int, data: TrialData) -> None:
+        self.client = client
+        self.slots = slots
+        self._data = client.scatter(data, broadcast=True)
+        self._futures: dict[Any, int] = {}
+
+    def running(self) -> int:
+        return len(self._futures)
+
+    def submit(self, number: int, spec: TrialSpec) -> None:
+        future = self.client.submit(fit_trial, spec, self._data, pure=False)
+        self._futures[future] = number
+
+    def wait(self, timeout: float | None) -> list[Event]:
+        from distributed import wait as dask_wait
+
+        if not self._futures:
+            return []
+        try:
+            done = dask_wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return []
+        events: list[Event] = []
+        for future in done.done:
+            number = self._futures.pop(future)
+            try:
+                events.append(Done(number, future.result()))
+            except Exception as exc:
+                events.append(Died(number, f"Dask could not run this trial: {exc!r}"[:500]))
+        return events
+
+    def close(self, kill: bool = False) -> None:
+        for future in list(self._futures):
+            future.cancel()
+        self._futures = {}
+
+
+# Worker processes outlive one search (TensorFlow's import is paid once per session).
+_shared: dict[tuple[int, int | None], ProcessPool] = {}
+
+
+def process_pool(slots: int, tf_threads: int | None) -> ProcessPool:
+    """The session's reusable process pool for ``(slots, tf_threads)``.
+
+    A pool with another thread cap is closed first: TensorFlow fixes its thread pools once
+    per process, so a new cap needs new processes.
+    """
+    key = (slots, tf_threads)
+    for other in [k for k in _shared if k != key]:
+        _shared.pop(other).close()
+    if key not in _shared:
+        _shared[key] = ProcessPool(slots, tf_threads)
+    return _shared[key]
+
+
+@atexit.register
+def _close_shared() -> None:
+    for pool in _shared.values():
+        pool.close()
+    _shared.clear()

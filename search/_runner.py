@@ -1,0 +1,239 @@
+"""The trial runner: keeps every worker busy, tells each trial as it ends, writes it at once.
+
+Whenever a worker is free it asks the strategy for the next candidate, claims it in the
+ledger and starts it; as each trial ends it tells the strategy that trial (any order) and
+writes it to the ledger. Per-epoch scores of a live trial reach the strategy's
+``should_stop`` while it trains. The loop follows Optuna's ``_optimize`` (submit while
+there is room, wait for the first to complete) and KerasTuner's oracle (a strategy may
+answer "nothing yet").
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from search._fit import TrialData, TrialOutcome, TrialSpec
+from search._pool import Died, Done, Epoch, InProcessPool, Pool
+from search.errors import AllTrialsFailedError
+from search.ledger import HEARTBEAT_SECONDS, Ledger
+from search.strategies import Params, Strategy
+from search.trial import Trial, params_key
+
+__all__ = ["Runner"]
+
+# A strategy that keeps proposing only known candidates (a converged GA) ends the search
+# after this many in a row.
+_MAX_DUPLICATES = 200
+_FOREIGN_POLL_SECONDS = 1.0
+
+
+class Runner:
+    """One search's loop over ``pool``; ``run()`` returns every trial, resumed ones first."""
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        pool: Pool,
+        data: TrialData,
+        make_spec: Callable[[int, Params, bool], TrialSpec],
+        *,
+        n_trials: int,
+        timeout: float | None,
+        ledger: Ledger | None = None,
+        on_trial: Callable[[Trial], None] | None = None,
+        epochs: int | None = None,
+    ) -> None:
+        self.strategy, self.pool, self.data = strategy, pool, data
+        self.make_spec, self.ledger, self.on_trial = make_spec, ledger, on_trial
+        self.n_trials, self.timeout, self.epochs = n_trials, timeout, epochs
+        self.live = strategy.wants_epoch_reports
+        self.trials: dict[int, Trial] = {}
+        self.by_key: dict[str, Trial] = {}  # candidates with an outcome
+        self.running: dict[int, Trial] = {}  # mine, training now
+        self.running_keys: dict[str, int] = {}
+        self.foreign: dict[int, str] = {}  # claimed by another process, still running
+        self.waiting: dict[str, list[Params]] = {}  # proposals awaiting a running outcome
+        self.submitted_at: dict[int, float] = {}
+        self._done = False
+        self._duplicates = 0
+        self._next_number = 0
+        self._started_any = False
+        if isinstance(pool, InProcessPool):
+            pool.decide = self._decide
+        if ledger is not None:
+            for trial in ledger.trials():
+                self._record(trial)
+
+    # ----------------------------------------------------------------------------------
+    def run(self) -> list[Trial]:
+        self.start = time.perf_counter()
+        last_beat = last_poll = self.start
+        try:
+            self._fill()
+            while self.running or self.foreign:
+                timeout = None if self.ledger is None else _FOREIGN_POLL_SECONDS
+                self._handle(self.pool.wait(timeout))
+                now = time.perf_counter()
+                if self.ledger is not None and now - last_beat >= HEARTBEAT_SECONDS:
+                    self.ledger.heartbeat()
+                    last_beat = now
+                if self.foreign and now - last_poll >= _FOREIGN_POLL_SECONDS:
+                    self._poll_foreign()
+                    last_poll = now
+                self._fill()
+        except BaseException:
+            self._abort("interrupted")
+            raise
+        trials = sorted(self.trials.values(), key=lambda t: t.number)
+        if trials and not any(t.complete for t in trials):
+            first = trials[0]
+            raise AllTrialsFailedError(
+                f"all {len(trials)} trials failed; the first ({first.params}) with: "
+                f"{first.error}"
+            )
+        return trials
+
+    # ----------------------------------------------------------------------------------
+    # Starting trials
+    # ----------------------------------------------------------------------------------
+    def _budget_left(self) -> bool:
+        if self.timeout is not None and self._started_any:
+            if time.perf_counter() - self.start >= self.timeout:
+                return False
+        used = len(self.by_key) + len(self.running) + len(self.foreign)
+        if used >= self.n_trials:
+            return False
+        return self.ledger is None or self.ledger.count() < self.n_trials
+
+    def _fill(self) -> None:
+        while not self._done and self.pool.running() < self.pool.slots and self._budget_left():
+            params = self.strategy.ask()
+            if params is None:
+                if not (self.running or self.foreign):
+                    self._done = True
+                return
+            key = params_key(params)
+            known = self.by_key.get(key)
+            if known is not None:
+                self._duplicates += 1
+                if self._duplicates >= _MAX_DUPLICATES:
+                    self._done = True
+                self.strategy.tell(replace(known, params=params))
+                continue
+            if key in self.running_keys or key in self.foreign.values():
+                self.waiting.setdefault(key, []).append(params)
+                continue
+            self._duplicates = 0
+            self._start(key, params)
+            if isinstance(self.pool, InProcessPool):
+                self._handle(self.pool.wait(0))
+
+    def _start(self, key: str, params: Params) -> None:
+        proposed = time.perf_counter()
+        if self.ledger is not None:
+            claim = self.ledger.claim(params, self.strategy.name)
+            if claim.taken:
+                if claim.finished is not None:
+                    self._record(claim.finished)
+                    self.strategy.tell(replace(claim.finished, params=params))
+                else:
+                    self.foreign[claim.number] = key
+                    self.waiting.setdefault(key, []).append(params)
+                return
+            number = claim.number
+        else:
+            number = self._next_number
+            self._next_number += 1
+        trial = Trial(
+            number, self.strategy.name, params, epochs=self.epochs, extras=dict(self.strategy.info)
+        )
+        self.running[number] = trial
+        self.running_keys[key] = number
+        self.waiting.setdefault(key, []).insert(0, params)
+        spec = self.make_spec(number, params, self.live)
+        self._started_any = True
+        trial.queue_time = time.perf_counter() - proposed
+        self.submitted_at[number] = time.perf_counter()
+        if isinstance(self.pool, InProcessPool):
+            self.pool.run(number, spec, self.data)
+        else:
+            self.pool.submit(number, spec)
+
+    # ----------------------------------------------------------------------------------
+    # Events
+    # ----------------------------------------------------------------------------------
+    def _handle(self, events: list[Any]) -> None:
+        for event in events:
+            if isinstance(event, Epoch):
+                event.answer(self._decide(event.number, event.fold, event.epoch, event.score))
+            elif isinstance(event, Done):
+                self._end(event.number, event.outcome)
+            elif isinstance(event, Died):
+                outcome = TrialOutcome("failed", [], [], [], [], [], error=event.reason)
+                self._end(event.number, outcome)
+
+    def _decide(self, number: int, fold: int, epoch: int, score: float) -> bool:
+        """A live trial's epoch: extend its curve and ask the strategy whether to stop."""
+        trial = self.running.get(number)
+        if trial is None:
+            return False
+        while len(trial.curve) <= fold:
+            trial.curve.append([])
+        trial.curve[fold].append(score)
+        return bool(self.strategy.should_stop(trial, fold, epoch, score))
+
+    def _end(self, number: int, outcome: TrialOutcome) -> None:
+        trial = self.running.pop(number)
+        trial.state = outcome.state
+        trial.fold_scores = outcome.fold_scores
+        trial.fold_epochs = outcome.fold_epochs
+        trial.curve = outcome.curve or trial.curve
+        trial.fold_fit_times = outcome.fold_fit_times
+        trial.fold_score_times = outcome.fold_score_times
+        trial.error = outcome.error
+        trial.elapsed = time.perf_counter() - self.start
+        if self.ledger is not None:
+            self.ledger.finish(trial)
+        self._record(trial)
+        key = params_key(trial.params)
+        del self.running_keys[key]
+        self._tell_waiting(key, trial)
+        if self.on_trial is not None:
+            self.on_trial(trial)
+
+    def _record(self, trial: Trial) -> None:
+        self.trials[trial.number] = trial
+        self.by_key[params_key(trial.params)] = trial
+        self._next_number = max(self._next_number, trial.number + 1)
+
+    def _tell_waiting(self, key: str, trial: Trial) -> None:
+        for params in self.waiting.pop(key, []):
+            self.strategy.tell(trial if params is trial.params else replace(trial, params=params))
+
+    def _poll_foreign(self) -> None:
+        assert self.ledger is not None
+        for number, key in list(self.foreign.items()):
+            found = self.ledger.lookup(number)
+            if found is not None:
+                del self.foreign[number]
+                self._record(found)
+                self._tell_waiting(key, found)
+            elif self.ledger.is_abandoned(number):
+                # Its process died or was interrupted: the candidate is free, train it here.
+                del self.foreign[number]
+                waiting = self.waiting.pop(key, [])
+                if waiting:
+                    self._start(key, waiting[0])
+                    self.waiting.setdefault(key, []).extend(waiting[1:])
+
+    def _abort(self, reason: str) -> None:
+        """Ctrl-C or an error: running trials end as failed, their claims are released."""
+        for number, trial in list(self.running.items()):
+            trial.state, trial.error = "failed", reason
+            trial.elapsed = time.perf_counter() - self.start
+            if self.ledger is not None:
+                self.ledger.abandon(number, reason)
+        self.pool.close(kill=True)

@@ -1,0 +1,49 @@
+"""Strategies: objects that propose candidates (``ask``) and learn from trials (``tell``).
+
+One file per strategy beside ``_base.py``; ``STRATEGIES`` is the one registry of names.
+
+>>> sorted(STRATEGIES)
+['genetic', 'grid', 'random', 'tpe']
+"""
+
+from __future__ import annotations
+
+from search.strategies._base import Params, Strategy
+from search.strategies._genetic import GeneticStrategy
+from search.strategies._listed import GridStrategy, RandomStrategy, fit_grid_points
+from search.strategies._tpe import TPEStrategy
+
+__all__ = [
+    "STRATEGIES",
+    "GeneticStrategy",
+    "GridStrategy",
+    "Params",
+    "RandomStrategy",
+    "Strategy",
+    "TPEStrategy",
+    "fit_grid_points",
+    "make_strategy",
+]
+
+STRATEGIES: dict[str, type[Strategy]] = {
+    "grid": GridStrategy,
+    "random": RandomStrategy,
+    "genetic": GeneticStrategy,
+    "tpe": TPEStrategy,
+}
+
+
+def make_strategy(strategy: str | Strategy) -> Strategy:
+    """A strategy object from a name in ``STRATEGIES`` (or the object itself).
+
+    >>> make_strategy("tpe").name
+    'tpe'
+    """
+    if isinstance(strategy, Strategy):
+        return strategy
+    if isinstance(strategy, str) and strategy in STRATEGIES:
+        return STRATEGIES[strategy]()
+    raise ValueError(
+        f"strategy must be one of {sorted(STRATEGIES)} or a search.strategies.Strategy "
+        f"object, got {strategy!r}."
+    )

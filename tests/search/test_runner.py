@@ -1,0 +1,314 @@
+"""The trial runner: asynchronous trials, claims, per-epoch stops and every fault path."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import cloudpickle
+import numpy as np
+import optuna
+import pytest
+
+import tests.conftest
+from search import search
+from search.strategies import RandomStrategy, TPEStrategy
+from search.testing import TINY_SPACE, tiny_regressor
+
+ROOT = str(Path(__file__).resolve().parents[2])
+FAST = {"epochs": 1, "cv": 2, "progress": False, "refit": False}
+
+
+def worker_pids(parent: int) -> list[int]:
+    """Live trial worker processes started by process ``parent``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().split()[2]
+        except OSError:
+            continue
+        if b"search._worker" in argv and str(parent).encode() in argv and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def wait_for_no_workers(parent: int, seconds: float = 10.0) -> list[int]:
+    deadline = time.time() + seconds
+    while (left := worker_pids(parent)) and time.time() < deadline:
+        time.sleep(0.2)
+    return left
+
+
+@pytest.fixture
+def by_value():
+    # Worker processes cannot import the tests package: ship test functions by value.
+    import tests.search.test_runner as this
+
+    cloudpickle.register_pickle_by_value(tests.conftest)
+    cloudpickle.register_pickle_by_value(this)
+    yield
+    cloudpickle.unregister_pickle_by_value(tests.conftest)
+    cloudpickle.unregister_pickle_by_value(this)
+
+
+class StopAfterTwoEpochs(RandomStrategy):
+    """A trivial per-epoch rule: every trial is stopped after its second epoch."""
+
+    def should_stop(self, trial, fold, epoch, score) -> bool:
+        return epoch >= 2
+
+
+class StopOddTrialsAfterTwoEpochs(RandomStrategy):
+    """A trivial per-epoch rule: odd-numbered trials are stopped after their second epoch."""
+
+    def should_stop(self, trial, fold, epoch, score) -> bool:
+        return trial.number % 2 == 1 and epoch >= 2
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_running_trial_is_stopped_after_the_epoch_the_strategy_says(
+    n_jobs, reg_data, tmp_path, by_value
+) -> None:
+    X, y = reg_data
+    storage = f"sqlite:///{tmp_path / 'stop.db'}"
+    result = search(
+        StopOddTrialsAfterTwoEpochs(), TINY_SPACE, tiny_regressor, X, y, n_trials=4,
+        storage=storage, study_name="stop", n_jobs=n_jobs,
+        **{**FAST, "epochs": 5, "early_stopping": False},
+    )
+    trials = result.search_.records_
+    assert [t.state for t in trials] == ["complete", "pruned", "complete", "pruned"]
+    for t in trials:
+        if t.state == "pruned":
+            assert t.fold_epochs == [2] and len(t.curve) == 1 and len(t.curve[0]) == 2
+        else:
+            assert t.fold_epochs == [5, 5] and [len(c) for c in t.curve] == [5, 5]
+    assert result.best_params_ in (trials[0].params, trials[2].params)  # complete ones only
+    study = optuna.load_study(study_name="stop", storage=storage)
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "PRUNED", "COMPLETE", "PRUNED"]
+    assert sorted(study.trials[1].intermediate_values) == [1, 2]
+    assert list(result.cv_results_["state"]) == ["complete", "pruned", "complete", "pruned"]
+    assert list(result.cv_results_["epochs_trained"]) == [10, 2, 10, 2]
+
+
+def test_n_jobs_above_the_cores_is_clamped_with_a_warning(reg_data, by_value) -> None:
+    X, y = reg_data
+    with pytest.warns(UserWarning, match="n_jobs=1000 is more than this machine's"):
+        result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, n_jobs=1000,
+                        **FAST)
+    assert (result.trials_["status"] == "complete").all()
+    assert result.settings["n_jobs"] == 1000
+
+
+def test_n_jobs_minus_two_means_all_cores_but_one(reg_data, by_value) -> None:
+    X, y = reg_data
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, n_jobs=-2, **FAST)
+    assert len(result.trials_) == 2
+
+
+def test_same_seed_n_jobs_1_proposes_what_the_batch_loop_proposed(reg_data) -> None:
+    # Pinned from the scikit-learn batch loop this runner replaced (hpsearch 0.1, seed 0).
+    X, y = reg_data
+    got = {
+        name: [
+            (p["units"], round(p["learning_rate"], 6))
+            for p in search(name, TINY_SPACE, tiny_regressor, X, y, n_trials=4, **FAST)
+            .trials_["params"]
+        ]
+        for name in ("grid", "random", "tpe")
+    }
+    assert got == PINNED
+
+
+def test_search_does_not_import_the_benchmarks() -> None:
+    code = "import sys, search, search.estimators; print('benchmarks' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert done.stdout.strip() == "False", done.stderr[-2000:]
+
+
+SCRIPT_HEAD = textwrap.dedent(
+    """
+    import json, os, signal, sys, time
+    sys.path.insert(0, {root!r})
+    import cloudpickle, numpy as np
+    import tests.conftest
+    from search import search
+    from search.testing import TINY_SPACE
+    cloudpickle.register_pickle_by_value(tests.conftest)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(90, 4)).astype("float32"); y = X.sum(1)
+
+    def slow(units=4, learning_rate=0.01, meta=None):
+        time.sleep(0.3)
+        return tests.conftest.tiny_regressor(units, learning_rate, meta=meta)
+    """
+)
+
+
+def run_script(tmp_path: Path, body: str, **fmt) -> subprocess.Popen:
+    script = tmp_path / f"run{len(list(tmp_path.glob('run*.py')))}.py"
+    script.write_text(SCRIPT_HEAD.format(root=ROOT) + textwrap.dedent(body).format(**fmt))
+    return subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def ledger_states(storage: str, name: str) -> list[str]:
+    try:
+        return [t.state.name for t in optuna.load_study(study_name=name, storage=storage).trials]
+    except KeyError:
+        return []
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_parallel_search_loses_only_running_trials_and_leaves_no_worker(
+    tmp_path: Path, reg_data
+) -> None:
+    storage = f"sqlite:///{tmp_path / 'kill.db'}"
+    proc = run_script(
+        tmp_path,
+        """
+        search("random", TINY_SPACE, slow, X, y, n_trials=200, cv=2, epochs=2, n_jobs=2,
+               progress=False, storage={storage!r}, study_name="killed")
+        """,
+        storage=storage,
+    )
+    try:
+        deadline = time.time() + 240
+        while time.time() < deadline and ledger_states(storage, "killed").count("COMPLETE") < 4:
+            time.sleep(0.5)
+        assert worker_pids(proc.pid), "the search runs no worker processes"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    states = ledger_states(storage, "killed")
+    assert states.count("COMPLETE") >= 4
+    assert states.count("RUNNING") <= 2  # only the trials that were training
+    assert wait_for_no_workers(proc.pid) == []  # the workers died with their search
+
+    X, y = reg_data
+    saved = states.count("COMPLETE")
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=saved + 3, cv=2,
+                    epochs=2, progress=False, storage=storage, study_name="killed")
+    assert int(result.trials_["resumed"].sum()) == saved
+    assert len(result.trials_) == saved + 3
+    # The claims of the dead process were retried, not counted as outcomes.
+    assert "RUNNING" not in ledger_states(storage, "killed")
+
+
+@pytest.mark.slow
+def test_two_processes_on_one_study_never_train_a_candidate_twice(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'two.db'}"
+    body = """
+        r = search({strategy!r}, TINY_SPACE, slow, X, y, n_trials=8, cv=2, epochs=1,
+                   progress=False, refit=False, storage={storage!r}, study_name="both")
+        print(json.dumps([[t.number, t.resumed] for t in r.search_.records_]))
+        """
+    for strategy in ("random", "tpe"):
+        storage = f"sqlite:///{tmp_path / (strategy + '.db')}"
+        procs = [run_script(tmp_path, body, storage=storage, strategy=strategy) for _ in range(2)]
+        outs = [p.communicate(timeout=300) for p in procs]
+        for p, (out, err) in zip(procs, outs, strict=True):
+            assert p.returncode == 0, err[-3000:]
+        study = optuna.load_study(study_name="both", storage=storage)
+        complete = [t for t in study.trials if t.state.name == "COMPLETE"]
+        keys = [json.dumps(t.params, sort_keys=True) for t in complete]
+        assert len(keys) == len(set(keys)), f"{strategy}: a candidate was trained twice"
+        assert 8 <= len(complete) <= 9
+        # Both processes trained some of them.
+        mine = [{n for n, resumed in json.loads(o.splitlines()[-1]) if not resumed}
+                for o, _ in outs]
+        assert mine[0] and mine[1] and not mine[0] & mine[1], strategy
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_fit_fails_its_trial_only(tmp_path: Path) -> None:
+    marker = tmp_path / "killed"
+    proc = run_script(
+        tmp_path,
+        """
+        def dies_once(units=4, learning_rate=0.01, meta=None):
+            if not os.path.exists({marker!r}):
+                open({marker!r}, "w").close()
+                os.kill(os.getpid(), signal.SIGKILL)
+            return slow(units, learning_rate, meta=meta)
+
+        r = search("random", TINY_SPACE, dies_once, X, y, n_trials=5, cv=2, epochs=1, n_jobs=2,
+                   progress=False, refit=False)
+        print(json.dumps([[s, e] for s, e in zip(r.trials_["status"], r.trials_["error"])]))
+        """,
+        marker=str(marker),
+    )
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    rows = json.loads(out.splitlines()[-1])
+    assert marker.exists() and len(rows) == 5
+    failed = [e for s, e in rows if s == "failed"]
+    assert len(failed) == 1 and "SIGKILL" in failed[0]
+    assert [s for s, _ in rows].count("complete") == 4
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_finished_trials_marks_running_ones_and_stops_the_workers(
+    tmp_path: Path,
+) -> None:
+    storage = f"sqlite:///{tmp_path / 'int.db'}"
+    proc = run_script(
+        tmp_path,
+        """
+        search("random", TINY_SPACE, slow, X, y, n_trials=200, cv=2, epochs=2, n_jobs=2,
+               progress=False, storage={storage!r}, study_name="int")
+        """,
+        storage=storage,
+    )
+    deadline = time.time() + 240
+    while time.time() < deadline and ledger_states(storage, "int").count("COMPLETE") < 3:
+        time.sleep(0.3)
+    while not worker_pids(proc.pid):
+        time.sleep(0.1)
+    time.sleep(0.5)  # trials are training now
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    states = ledger_states(storage, "int")
+    assert "RUNNING" not in states and states.count("COMPLETE") >= 3
+    study = optuna.load_study(study_name="int", storage=storage)
+    interrupted = [t for t in study.trials if t.state.name == "FAIL"]
+    assert interrupted and all(
+        t.user_attrs["hpsearch"]["error"] == "interrupted" for t in interrupted
+    )
+    assert wait_for_no_workers(proc.pid, 2.0) == []
+
+
+def test_a_timeout_shorter_than_one_trial_still_runs_one(reg_data) -> None:
+    X, y = reg_data
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=5, timeout=1e-9, **FAST)
+    assert len(result.trials_) == 1 and result.best_params_ == result.trials_["params"][0]
+
+
+def test_tpe_told_pruned_trials_as_optuna_does() -> None:
+    from search.testing import MIXED_SPACE
+    from search.trial import Trial
+
+    s = TPEStrategy()
+    s.bind(MIXED_SPACE, 5, 0)
+    p = s.ask()
+    s.tell(Trial(0, "tpe", p, state="pruned", curve=[[-1.0, -0.5]]))
+    (frozen,) = s.study.trials
+    assert frozen.state.name == "PRUNED" and frozen.intermediate_values == {2: -0.5}
+
+
+PINNED = {
+    "grid": [(2, 0.001), (6, 0.001), (2, 0.1), (6, 0.1)],
+    "random": [(2, 0.012521), (5, 0.016052), (5, 0.049488), (6, 0.019579)],
+    "tpe": [(4, 0.026939), (5, 0.012296), (4, 0.019579), (6, 0.001281)],
+}
