@@ -13,6 +13,7 @@ run by one trial runner and judged by one evaluation protocol.
 
 from search._facade import DEFAULT_SCORING, search
 from search._parallel import local_cluster
+from search._pool import shutdown_workers
 from search.errors import AllTrialsFailedError
 from search.estimators import (
     GeneticSearchCV,
@@ -50,13 +51,14 @@ __all__ = [
     "SpaceRandomizedSearchCV",
     "SpaceSearchCV",
     "Strategy",
-    "TPEStrategy",
     "TPESearchCV",
+    "TPEStrategy",
     "Trial",
     "local_cluster",
     "make_strategy",
     "mask_url",
     "search",
+    "shutdown_workers",
     "trials_frame",
 ]
 

@@ -14,12 +14,12 @@ workers die with the search's process. Workers are reused across searches with t
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -29,7 +29,17 @@ import cloudpickle
 
 from search._fit import TrialData, TrialOutcome, TrialSpec, fit_trial
 
-__all__ = ["DaskPool", "Died", "Done", "Epoch", "InProcessPool", "Pool", "ProcessPool", "process_pool"]
+__all__ = [
+    "DaskPool",
+    "Died",
+    "Done",
+    "Epoch",
+    "InProcessPool",
+    "Pool",
+    "ProcessPool",
+    "process_pool",
+    "shutdown_workers",
+]
 
 
 @dataclass
@@ -233,10 +243,8 @@ class ProcessPool(Pool):
 
 def _replier(worker: _Worker) -> Any:
     def answer(stop: bool) -> None:
-        try:
+        with contextlib.suppress(OSError):  # it died: the next wait reports that
             worker.conn.send(stop)
-        except OSError:
-            pass  # it died: the next wait reports that
 
     return answer
 
@@ -318,7 +326,12 @@ def process_pool(slots: int, tf_threads: int | None) -> ProcessPool:
 
 
 @atexit.register
-def _close_shared() -> None:
+def shutdown_workers() -> None:
+    """Stop the worker processes kept for later searches (they also leave by themselves
+    after 10 idle minutes, and always with this process).
+
+    >>> shutdown_workers()
+    """
     for pool in _shared.values():
         pool.close()
     _shared.clear()

@@ -91,8 +91,7 @@ class Runner:
         if trials and not any(t.complete for t in trials):
             first = trials[0]
             raise AllTrialsFailedError(
-                f"all {len(trials)} trials failed; the first ({first.params}) with: "
-                f"{first.error}"
+                f"all {len(trials)} trials failed; the first ({first.params}) with: {first.error}"
             )
         return trials
 
@@ -100,9 +99,9 @@ class Runner:
     # Starting trials
     # ----------------------------------------------------------------------------------
     def _budget_left(self) -> bool:
-        if self.timeout is not None and self._started_any:
-            if time.perf_counter() - self.start >= self.timeout:
-                return False
+        timed_out = self.timeout is not None and time.perf_counter() - self.start >= self.timeout
+        if timed_out and self._started_any:
+            return False
         used = len(self.by_key) + len(self.running) + len(self.foreign)
         if used >= self.n_trials:
             return False

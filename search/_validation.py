@@ -23,7 +23,7 @@ def check_int(name: str, value: Any, low: int) -> int:
 def check_budget(n_trials: Any, timeout: Any) -> tuple[int, float | None]:
     n_trials = check_int("n_trials", n_trials, 1)
     if timeout is not None and (
-        isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not timeout > 0
+        isinstance(timeout, bool) or not isinstance(timeout, numbers.Real) or not float(timeout) > 0
     ):
         raise ValueError(
             f"timeout must be a number of seconds > 0 or None, got {timeout!r}; the search "
@@ -48,7 +48,8 @@ def resolve_n_jobs(n_jobs: Any) -> int:
             f"cores, -2: all but one), got {n_jobs!r}."
         )
     cores = joblib.cpu_count()
-    wanted = int(n_jobs) if n_jobs > 0 else max(1, cores + 1 + int(n_jobs))
+    n_jobs = int(n_jobs)
+    wanted = n_jobs if n_jobs > 0 else max(1, cores + 1 + n_jobs)
     if wanted > cores:
         warnings.warn(
             f"n_jobs={n_jobs} is more than this machine's {cores} cores; using {cores} "

@@ -18,6 +18,7 @@ ledger: it holds numbers and text.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import socket
@@ -210,9 +211,9 @@ class Ledger:
             if frozen.state != TrialState.RUNNING:
                 continue
             owner = frozen.user_attrs.get("owner", {})
-            if owner.get("host") == here and owner.get("pid") != os.getpid():
-                if not _pid_alive(int(owner.get("pid", -1))):
-                    stale += self._abandon_id(frozen._trial_id, "its process died")
+            mine = owner.get("pid") == os.getpid()
+            if owner.get("host") == here and not mine and not _pid_alive(int(owner.get("pid", -1))):
+                stale += self._abandon_id(frozen._trial_id, "its process died")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(self.study)  # other hosts: by heartbeat
@@ -286,7 +287,7 @@ class Ledger:
     def heartbeat(self) -> None:
         """Tell other processes that this process's running trials are alive."""
         for trial_id in list(self._ids.values()):
-            self._try(lambda tid=trial_id: self._storage.record_heartbeat(tid))
+            self._try(functools.partial(self._storage.record_heartbeat, trial_id))
 
     def finish(self, trial: Trial) -> bool:
         """Write an ended trial; False (and a warning, once) if the write failed for good."""
@@ -303,8 +304,8 @@ class Ledger:
                 if math.isfinite(value):
                     self._storage.set_trial_intermediate_value(trial_id, step, value)
             self._storage.set_trial_user_attr(trial_id, _ATTR, data)
-            value = [trial.score] if trial.complete else None
-            self._storage.set_trial_state_values(trial_id, _STATE_TO_OPTUNA[trial.state], value)
+            values = [trial.score] if trial.complete else None
+            self._storage.set_trial_state_values(trial_id, _STATE_TO_OPTUNA[trial.state], values)
 
         return self._try(write)
 

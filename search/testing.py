@@ -124,7 +124,10 @@ def drive(
         params = in_flight.pop(0)
         try:
             trial = Trial(
-                len(trials), strategy.name, params, state="complete",
+                len(trials),
+                strategy.name,
+                params,
+                state="complete",
                 fold_scores=[float(objective(params))],
             )
         except Exception as exc:
@@ -157,9 +160,7 @@ class StrategyContract:
         assert a == b and a != c
 
     def test_trials_told_out_of_order_and_in_parallel(self) -> None:
-        trials = drive(
-            self.make_strategy(), self.space, 16, workers=4, shuffle=random.Random(0)
-        )
+        trials = drive(self.make_strategy(), self.space, 16, workers=4, shuffle=random.Random(0))
         assert len(trials) >= 4
 
     def test_failed_trials_are_accepted(self) -> None:
@@ -174,10 +175,12 @@ class StrategyContract:
     def test_global_random_state_is_untouched(self) -> None:
         random.seed(123)
         np.random.seed(123)
-        before = random.getstate(), np.random.get_state()[1].copy()
+        python_state, numpy_state = random.getstate(), np.random.get_state(legacy=False)
         drive(self.make_strategy(), self.space, 12)
-        assert random.getstate() == before[0]
-        assert (np.random.get_state()[1] == before[1]).all()
+        assert random.getstate() == python_state
+        after = np.random.get_state(legacy=False)
+        assert (after["state"]["key"] == numpy_state["state"]["key"]).all()
+        assert after["state"]["pos"] == numpy_state["state"]["pos"]
 
     def test_telling_an_unknown_trial_is_an_error(self) -> None:
         strategy = self.make_strategy()
@@ -234,9 +237,7 @@ class SearchContract:
         assert len(result.cv_results_["params"]) == 4
         assert all(len(f) == 2 and all(math.isfinite(s) for s in f) for f in trials["fold_scores"])
 
-    def test_failures_are_recorded_ranked_worst_and_the_search_goes_on(
-        self, reg_data: Any
-    ) -> None:
+    def test_failures_are_recorded_ranked_worst_and_the_search_goes_on(self, reg_data: Any) -> None:
         X, y = reg_data
         result = self.run(X, y, space=FAILING_SPACE, n_trials=self.n_failing_trials(), seed=1)
         trials = result.trials_

@@ -41,8 +41,14 @@ def test_write_and_read_back(tmp_path: Path) -> None:
     space = Space(n=Int(1, 5), lr=Float(1e-3, 1e-1, log=True))
     ledger = Ledger(f"sqlite:///{tmp_path / 'l.db'}", "s", space)
     ok = Trial(
-        0, "tpe", {"n": 2, "lr": 0.01}, state="complete", fold_scores=[-1.0, -2.0],
-        fold_epochs=[2, 1], curve=[[-3.0, -1.0], [-2.0]], extras={"g": 1},
+        0,
+        "tpe",
+        {"n": 2, "lr": 0.01},
+        state="complete",
+        fold_scores=[-1.0, -2.0],
+        fold_epochs=[2, 1],
+        curve=[[-3.0, -1.0], [-2.0]],
+        extras={"g": 1},
     )
     bad = Trial(1, "tpe", {"n": 3, "lr": 0.02}, state="failed", error="boom")
     pruned = Trial(2, "tpe", {"n": 4, "lr": 0.02}, state="pruned", curve=[[-9.0]])
@@ -98,14 +104,16 @@ def test_claims_of_a_dead_process_are_retried_and_interrupted_ones_too(tmp_path:
     ledger.claim({"n": 1}, "random")
     ledger.abandon(ledger.claim({"n": 2}, "random").number, "interrupted")
     # A claim whose owner process is gone on this host.
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     storage = optuna.storages.RDBStorage(url)
     study = optuna.load_study(study_name="s", storage=storage)
     orphan = ledger.claim({"n": 3}, "random")
     storage.set_trial_user_attr(
-        ledger._ids[orphan.number], "owner", {"host": __import__("socket").gethostname(),
-                                               "pid": int(dead)}
+        ledger._ids[orphan.number],
+        "owner",
+        {"host": __import__("socket").gethostname(), "pid": int(dead)},
     )
     assert Ledger(url, "s", space).fail_stale() == 1
     assert Ledger(url, "s", space).trials() == []  # nothing ran to an outcome
@@ -126,8 +134,9 @@ def test_a_failed_write_is_retried_then_the_search_goes_on(tmp_path: Path, monke
 
     monkeypatch.setattr(ledger._storage, "set_trial_user_attr", locked)
     with pytest.warns(RuntimeWarning, match="database is locked.*missing from the ledger"):
-        ok = ledger.finish(Trial(claim.number, "random", {"n": 2}, state="complete",
-                                 fold_scores=[1.0]))
+        ok = ledger.finish(
+            Trial(claim.number, "random", {"n": 2}, state="complete", fold_scores=[1.0])
+        )
     assert not ok and ledger.missing == 1 and len(calls) == 3
 
 

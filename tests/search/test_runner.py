@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import cloudpickle
-import numpy as np
 import optuna
 import pytest
 
@@ -81,8 +80,15 @@ def test_a_running_trial_is_stopped_after_the_epoch_the_strategy_says(
     X, y = reg_data
     storage = f"sqlite:///{tmp_path / 'stop.db'}"
     result = search(
-        StopOddTrialsAfterTwoEpochs(), TINY_SPACE, tiny_regressor, X, y, n_trials=4,
-        storage=storage, study_name="stop", n_jobs=n_jobs,
+        StopOddTrialsAfterTwoEpochs(),
+        TINY_SPACE,
+        tiny_regressor,
+        X,
+        y,
+        n_trials=4,
+        storage=storage,
+        study_name="stop",
+        n_jobs=n_jobs,
         **{**FAST, "epochs": 5, "early_stopping": False},
     )
     trials = result.search_.records_
@@ -103,8 +109,7 @@ def test_a_running_trial_is_stopped_after_the_epoch_the_strategy_says(
 def test_n_jobs_above_the_cores_is_clamped_with_a_warning(reg_data, by_value) -> None:
     X, y = reg_data
     with pytest.warns(UserWarning, match="n_jobs=1000 is more than this machine's"):
-        result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, n_jobs=1000,
-                        **FAST)
+        result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, n_jobs=1000, **FAST)
     assert (result.trials_["status"] == "complete").all()
     assert result.settings["n_jobs"] == 1000
 
@@ -121,8 +126,9 @@ def test_same_seed_n_jobs_1_proposes_what_the_batch_loop_proposed(reg_data) -> N
     got = {
         name: [
             (p["units"], round(p["learning_rate"], 6))
-            for p in search(name, TINY_SPACE, tiny_regressor, X, y, n_trials=4, **FAST)
-            .trials_["params"]
+            for p in search(name, TINY_SPACE, tiny_regressor, X, y, n_trials=4, **FAST).trials_[
+                "params"
+            ]
         ]
         for name in ("grid", "random", "tpe")
     }
@@ -139,27 +145,39 @@ SCRIPT_HEAD = textwrap.dedent(
     """
     import json, os, signal, sys, time
     sys.path.insert(0, {root!r})
-    import cloudpickle, numpy as np
-    import tests.conftest
+    import numpy as np
     from search import search
-    from search.testing import TINY_SPACE
-    cloudpickle.register_pickle_by_value(tests.conftest)
+    from search.testing import TINY_SPACE, tiny_regressor
     rng = np.random.default_rng(0)
     X = rng.normal(size=(90, 4)).astype("float32"); y = X.sum(1)
 
     def slow(units=4, learning_rate=0.01, meta=None):
         time.sleep(0.3)
-        return tests.conftest.tiny_regressor(units, learning_rate, meta=meta)
+        return tiny_regressor(units, learning_rate, meta=meta)
     """
 )
 
 
-def run_script(tmp_path: Path, body: str, **fmt) -> subprocess.Popen:
-    script = tmp_path / f"run{len(list(tmp_path.glob('run*.py')))}.py"
-    script.write_text(SCRIPT_HEAD.format(root=ROOT) + textwrap.dedent(body).format(**fmt))
-    return subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+class Script:
+    """A search script in its own process; its output goes to files (its workers write
+    there too: a pipe nobody reads would fill and stall them)."""
+
+    def __init__(self, tmp_path: Path, body: str, **fmt) -> None:
+        n = len(list(tmp_path.glob("run*.py")))
+        script = tmp_path / f"run{n}.py"
+        script.write_text(SCRIPT_HEAD.format(root=ROOT) + textwrap.dedent(body).format(**fmt))
+        self.out, self.err = tmp_path / f"out{n}.txt", tmp_path / f"err{n}.txt"
+        with self.out.open("w") as out, self.err.open("w") as err:
+            self.proc = subprocess.Popen([sys.executable, str(script)], stdout=out, stderr=err)
+        self.pid = self.proc.pid
+
+    def finish(self, timeout: float = 300) -> tuple[int, str, str]:
+        code = self.proc.wait(timeout=timeout)
+        return code, self.out.read_text(), self.err.read_text()
+
+
+def run_script(tmp_path: Path, body: str, **fmt) -> Script:
+    return Script(tmp_path, body, **fmt)
 
 
 def ledger_states(storage: str, name: str) -> list[str]:
@@ -189,7 +207,7 @@ def test_kill_9_of_a_parallel_search_loses_only_running_trials_and_leaves_no_wor
         assert worker_pids(proc.pid), "the search runs no worker processes"
     finally:
         os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        proc.proc.wait()
     states = ledger_states(storage, "killed")
     assert states.count("COMPLETE") >= 4
     assert states.count("RUNNING") <= 2  # only the trials that were training
@@ -197,8 +215,19 @@ def test_kill_9_of_a_parallel_search_loses_only_running_trials_and_leaves_no_wor
 
     X, y = reg_data
     saved = states.count("COMPLETE")
-    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=saved + 3, cv=2,
-                    epochs=2, progress=False, storage=storage, study_name="killed")
+    result = search(
+        "random",
+        TINY_SPACE,
+        tiny_regressor,
+        X,
+        y,
+        n_trials=saved + 3,
+        cv=2,
+        epochs=2,
+        progress=False,
+        storage=storage,
+        study_name="killed",
+    )
     assert int(result.trials_["resumed"].sum()) == saved
     assert len(result.trials_) == saved + 3
     # The claims of the dead process were retried, not counted as outcomes.
@@ -216,17 +245,19 @@ def test_two_processes_on_one_study_never_train_a_candidate_twice(tmp_path: Path
     for strategy in ("random", "tpe"):
         storage = f"sqlite:///{tmp_path / (strategy + '.db')}"
         procs = [run_script(tmp_path, body, storage=storage, strategy=strategy) for _ in range(2)]
-        outs = [p.communicate(timeout=300) for p in procs]
-        for p, (out, err) in zip(procs, outs, strict=True):
-            assert p.returncode == 0, err[-3000:]
+        finished = [p.finish() for p in procs]
+        for code, _, err in finished:
+            assert code == 0, err[-3000:]
+        outs = [(out, err) for _, out, err in finished]
         study = optuna.load_study(study_name="both", storage=storage)
         complete = [t for t in study.trials if t.state.name == "COMPLETE"]
         keys = [json.dumps(t.params, sort_keys=True) for t in complete]
         assert len(keys) == len(set(keys)), f"{strategy}: a candidate was trained twice"
         assert 8 <= len(complete) <= 9
         # Both processes trained some of them.
-        mine = [{n for n, resumed in json.loads(o.splitlines()[-1]) if not resumed}
-                for o, _ in outs]
+        mine = [
+            {n for n, resumed in json.loads(o.splitlines()[-1]) if not resumed} for o, _ in outs
+        ]
         assert mine[0] and mine[1] and not mine[0] & mine[1], strategy
 
 
@@ -248,8 +279,8 @@ def test_a_worker_killed_mid_fit_fails_its_trial_only(tmp_path: Path) -> None:
         """,
         marker=str(marker),
     )
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err[-3000:]
+    code, out, err = proc.finish()
+    assert code == 0, err[-3000:]
     rows = json.loads(out.splitlines()[-1])
     assert marker.exists() and len(rows) == 5
     failed = [e for s, e in rows if s == "failed"]
@@ -276,9 +307,9 @@ def test_ctrl_c_keeps_finished_trials_marks_running_ones_and_stops_the_workers(
     while not worker_pids(proc.pid):
         time.sleep(0.1)
     time.sleep(0.5)  # trials are training now
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode != 0 and "KeyboardInterrupt" in err
+    proc.proc.send_signal(signal.SIGINT)
+    code, _, err = proc.finish(timeout=120)
+    assert code != 0 and "KeyboardInterrupt" in err
     states = ledger_states(storage, "int")
     assert "RUNNING" not in states and states.count("COMPLETE") >= 3
     study = optuna.load_study(study_name="int", storage=storage)
