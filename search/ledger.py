@@ -125,7 +125,7 @@ class Ledger:
             # Wait for another process's write instead of failing with "database is locked".
             engine = {"connect_args": {"timeout": 30}}
         last: Exception | None = None
-        for delay in (0.0, *_RETRIES, 5.0):
+        for delay in (0.0, 0.1, 0.3, 1.0):
             time.sleep(delay)
             try:
                 with quiet_optuna(), warnings.catch_warnings():

@@ -44,7 +44,7 @@ def never_called(units: int = 2, learning_rate: float = 0.01, meta=None):
         ({"cv": "five"}, TypeError, "cv must be an int"),
         ({"task": "ranking"}, ValueError, "task must be"),
         ({"timeout": -1}, ValueError, "timeout must be"),
-        ({"n_jobs": 0}, ValueError, "n_jobs must not be 0"),
+        ({"n_jobs": 0}, ValueError, "n_jobs must be a non-zero int"),
         ({"X": np.arange(90.0)}, ValueError, "X must be 2-D"),
     ],
 )
