@@ -179,8 +179,9 @@ def test_kill_9_loses_at_most_the_running_trials(tmp_path: Path, reg_data) -> No
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
-    saved = len(optuna.load_study(study_name="killed", storage=storage).trials)
-    assert saved >= 3
+    states = [t.state.name for t in optuna.load_study(study_name="killed", storage=storage).trials]
+    saved = states.count("COMPLETE")
+    assert saved >= 2 and states.count("RUNNING") <= 1  # n_jobs=1: one trial was training
 
     from search import search
     from tests.conftest import tiny_regressor

@@ -343,3 +343,13 @@ PINNED = {
     "random": [(2, 0.012521), (5, 0.016052), (5, 0.049488), (6, 0.019579)],
     "tpe": [(4, 0.026939), (5, 0.012296), (4, 0.019579), (6, 0.001281)],
 }
+
+
+def test_a_finished_study_rerun_without_refit_still_has_a_best(reg_data, tmp_path) -> None:
+    X, y = reg_data
+    kw = {**FAST, "storage": f"sqlite:///{tmp_path / 'done.db'}", "study_name": "done"}
+    first = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, **kw)
+    again = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, **kw)
+    assert again.trials_["resumed"].all()
+    assert again.best_params_ == first.best_params_ and "best_score_" in repr(again)
+    assert again.report(tmp_path / "report").exists()
