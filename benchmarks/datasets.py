@@ -94,8 +94,8 @@ class DatasetError(ValueError):
 class Dataset:
     """Scaled train / validation / test arrays and what they mean.
 
-    >>> d = load_california_housing(n_train=200)   # doctest: +SKIP
-    >>> d.X_train.shape, d.task   # doctest: +SKIP
+    >>> d = load_california_housing(n_train=200)
+    >>> d.X_train.shape, d.task
     ((200, 8), 'regression')
     """
 
@@ -239,8 +239,8 @@ def load_california_housing(
     ``n_train`` takes a random subset of the training part (quick runs); the validation and
     test parts stay whole unless ``n_test`` is given.
 
-    >>> d = load_california_housing(n_train=500)   # doctest: +SKIP
-    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape   # doctest: +SKIP
+    >>> d = load_california_housing(n_train=500)
+    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape
     ((500, 8), (3870, 8), (5160, 8))
     """
     _check_seed(seed)
@@ -356,8 +356,8 @@ def load_fashion_mnist(
     ``n_train`` takes a stratified subset of the rest; the 10,000 test images stay whole
     unless ``n_test`` is given.
 
-    >>> d = load_fashion_mnist(n_train=1000, flatten=True)   # doctest: +SKIP
-    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape   # doctest: +SKIP
+    >>> d = load_fashion_mnist(n_train=1000, flatten=True)
+    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape
     ((1000, 784), (5000, 784), (10000, 784))
     """
     _check_seed(seed)
@@ -407,7 +407,7 @@ _LOADERS: dict[str, Callable[..., Dataset]] = {
 def load_dataset(name: str, **kwargs: object) -> Dataset:
     """Load a dataset by name: ``"california"`` or ``"fashion_mnist"``.
 
-    >>> load_dataset("california", n_train=100).task   # doctest: +SKIP
+    >>> load_dataset("california", n_train=100).task
     'regression'
     """
     if name not in _LOADERS:

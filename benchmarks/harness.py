@@ -13,6 +13,7 @@ scikeras ``KerasRegressor`` + ``RandomizedSearchCV(n_iter=trials, cv=3)``, fitte
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import math
@@ -32,6 +33,7 @@ from sklearn.model_selection import RandomizedSearchCV
 from benchmarks.datasets import Dataset, load_dataset
 from benchmarks.profiles import DatasetPlan, Profile, get_profile
 from search import STRATEGIES, search
+from search.fingerprint import describe, short_hash
 from search.strategies import fit_grid_points
 
 __all__ = [
@@ -75,6 +77,18 @@ def cell_name(dataset: str, strategy: str, seed: int) -> str:
     return f"{dataset}__{strategy}__seed{seed}"
 
 
+def cell_settings(
+    plan: DatasetPlan, strategy: str, *, time_budget: float | None, n_jobs: int
+) -> dict[str, str]:
+    """Everything a finished cell's result depends on (besides dataset, strategy, seed): a
+    saved cell is reused only when these match, so one ``--out`` never mixes profiles."""
+    fields = {f.name: describe(getattr(plan, f.name)) for f in dataclasses.fields(plan)}
+    fields.update(strategy=strategy, time_budget=repr(time_budget), n_jobs=repr(n_jobs))
+    if strategy != BASELINE:
+        fields["space"] = repr(plan.space())
+    return fields
+
+
 def _test_metrics(task: str, estimator: Any, data: Dataset) -> dict[str, float]:
     if task == "regression":
         mse = -float(get_scorer("neg_mean_squared_error")(estimator, data.X_test, data.y_test))
@@ -102,6 +116,7 @@ def _run_strategy_cell(
     time_budget: float | None,
     n_jobs: int,
     ledger: str,
+    study: str,
     progress: bool,
 ) -> dict[str, Any]:
     start = time.perf_counter()
@@ -121,7 +136,7 @@ def _run_strategy_cell(
         n_jobs=n_jobs,
         seed=seed,
         storage=ledger,
-        study_name=cell_name(data.name, strategy, seed),
+        study_name=study,
         progress=progress,
     )
     wall = time.perf_counter() - start
@@ -227,8 +242,11 @@ def run_benchmark(
 ) -> BenchmarkRun:
     """Run every (dataset, strategy, seed) cell not yet finished in ``out``.
 
-    >>> run = run_benchmark("reports/quick", profile="quick")   # doctest: +SKIP
-    >>> len(run.cells), run.notes                              # doctest: +SKIP
+    A cell saved with other settings (profile, trials, epochs, budget...) is run again.
+    Example (minutes; ``tests/benchmarks/test_harness.py`` runs it end to end)::
+
+        run = run_benchmark("reports/quick", profile="quick")
+        len(run.cells), run.notes
     """
     prof = get_profile(profile) if isinstance(profile, str) else profile
     prof = prof.with_overrides(
@@ -267,10 +285,14 @@ def run_benchmark(
         for seed in prof.seeds:
             for strategy in rows:
                 path = out_dir / "cells" / f"{cell_name(name, strategy, seed)}.json"
+                settings = cell_settings(plan, strategy, time_budget=time_budget, n_jobs=n_jobs)
                 if path.is_file():
-                    cells.append(json.loads(path.read_text()))
-                    print(f"[bench] {path.stem}: finished earlier, skipped", flush=True)
-                    continue
+                    saved = json.loads(path.read_text())
+                    if saved.get("cell_settings") == settings:
+                        cells.append(saved)
+                        print(f"[bench] {path.stem}: finished earlier, skipped", flush=True)
+                        continue
+                    print(f"[bench] {path.stem}: saved with other settings, run again", flush=True)
                 if data is None:
                     # Loaded (and scaled) once per dataset, never inside a trial; the split is
                     # the loaders' default (seed 42) for every seed of the run.
@@ -288,8 +310,10 @@ def run_benchmark(
                         n_jobs=n_jobs,
                         ledger=ledger,
                         progress=progress,
+                        study=f"{cell_name(name, strategy, seed)}-{short_hash(settings)}",
                     )
                 cell.update(
+                    cell_settings=settings,
                     dataset=name,
                     strategy=strategy,
                     seed=seed,

@@ -22,7 +22,7 @@ from search.estimators import (
     SpaceSearchCV,
     TPESearchCV,
 )
-from search.ledger import DEFAULT_STORAGE, Ledger, LedgerWriteError, mask_url
+from search.ledger import DEFAULT_STORAGE, Ledger, LedgerWriteError, StorageURL, mask_url
 from search.result import SearchResult
 from search.strategies import (
     STRATEGIES,
@@ -50,6 +50,7 @@ __all__ = [
     "SpaceGridSearchCV",
     "SpaceRandomizedSearchCV",
     "SpaceSearchCV",
+    "StorageURL",
     "Strategy",
     "TPESearchCV",
     "TPEStrategy",

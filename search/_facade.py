@@ -24,6 +24,7 @@ from sklearn.utils.multiclass import type_of_target
 from models import deep_mlp, make_estimator, regression_mlp
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
 from search.estimators import SpaceSearchCV
+from search.ledger import StorageURL
 from search.result import SearchResult
 from search.strategies import Strategy, make_strategy
 from spaces import Space, fashion_mlp, get_preset
@@ -67,7 +68,7 @@ def search(
     scheduler: Any = None,
     tf_threads: int | None = None,
     seed: int = 0,
-    storage: str | None = None,
+    storage: str | StorageURL | None = None,
     study_name: str | None = None,
     progress: bool = True,
     refit: bool = True,
@@ -165,7 +166,7 @@ def search(
         refit=refit,
         cv=splitter,
         seed=seed,
-        storage=storage,
+        storage=None if storage is None else StorageURL(storage),
         study_name=study_name,
         progress=progress,
         backend=backend,
@@ -216,8 +217,19 @@ def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(
             f"X and y must have the same number of samples, got {len(X_arr)} and {len(y_arr)}."
         )
+    if len(X_arr) == 0 or X_arr[0].size == 0:
+        raise ValueError(
+            f"X must hold at least one sample and one feature, got shape {X_arr.shape}."
+        )
     if not np.issubdtype(X_arr.dtype, np.number):
         raise TypeError(f"X must be numeric, got dtype {X_arr.dtype}.")
+    # Trials train on float32: larger values would become infinite there.
+    limit = float(np.finfo(np.float32).max)
+    if np.isfinite(X_arr).all() and np.abs(X_arr).max() > limit:
+        raise ValueError(
+            f"X holds values beyond float32's range (|x| > {limit:.3g}), which become "
+            "infinite when converted for training; rescale X (e.g. StandardScaler)."
+        )
     if not np.isfinite(X_arr).all():
         bad = int((~np.isfinite(X_arr)).any(axis=tuple(range(1, X_arr.ndim))).sum())
         raise ValueError(
@@ -242,6 +254,11 @@ def _check_task(task: str | None, y: np.ndarray) -> str:
         )
     if task not in DEFAULT_SCORING:
         raise ValueError(f"task must be 'regression', 'classification' or None, got {task!r}.")
+    if task == "regression" and not np.issubdtype(y.dtype, np.number):
+        raise ValueError(
+            f"task='regression' needs a numeric y, got dtype {y.dtype} (e.g. {y[0]!r}); "
+            "convert the target to numbers, or use task='classification' for labels."
+        )
     return task
 
 

@@ -24,15 +24,18 @@ def _require_distributed() -> None:
 
 def local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
     """A ``distributed.LocalCluster`` set up for trials: one Dask thread per worker process
-    (each trial has its worker's cores), listening on 127.0.0.1 only, no dashboard, and
+    (each trial has its worker's cores), listening on 127.0.0.1 only, TLS with temporary
+    certificates (Dask workers run pickled code: anyone who could reach an open port could
+    run code as you; another user of this machine can reach 127.0.0.1), no dashboard, and
     Dask's statistical profiler off (it samples every worker thread's Python stack every
-    10 ms; measured here, a fit ran ~8 % slower with it on). ``kwargs`` override these.
+    10 ms; measured here, a fit ran ~8 % slower with it on). ``kwargs`` override these
+    (``security=`` a ``distributed.security.Security`` of your own).
 
     >>> from distributed import Client
     >>> from search import local_cluster, search
     >>> with local_cluster(1) as cluster, Client(cluster) as client:
-    ...     len(client.scheduler_info()["workers"])
-    1
+    ...     len(client.scheduler_info()["workers"]), cluster.scheduler_address[:6]
+    (1, 'tls://')
     """
     _require_distributed()
     import dask
@@ -43,6 +46,7 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
         "threads_per_worker": 1,
         "host": "127.0.0.1",
         "dashboard_address": None,
+        "security": True,  # Security.temporary(): self-signed, in memory, this cluster only
     }
     settings.update(kwargs)
     # Workers read their configuration when they start; the nanny hands them this one.

@@ -28,6 +28,7 @@ __all__ = ["Runner"]
 # after this many in a row.
 _MAX_DUPLICATES = 200
 _FOREIGN_POLL_SECONDS = 1.0
+_OFFLINE_NUMBERS = 1_000_000_000
 
 
 class Runner:
@@ -56,7 +57,7 @@ class Runner:
         self.running_keys: dict[str, int] = {}
         self.foreign: dict[int, str] = {}  # claimed by another process, still running
         self.waiting: dict[str, list[Params]] = {}  # proposals awaiting a running outcome
-        self.submitted_at: dict[int, float] = {}
+        self._offline = 0
         self._done = False
         self._duplicates = 0
         self._next_number = 0
@@ -132,8 +133,8 @@ class Runner:
 
     def _start(self, key: str, params: Params) -> None:
         proposed = time.perf_counter()
-        if self.ledger is not None:
-            claim = self.ledger.claim(params, self.strategy.name)
+        claim = None if self.ledger is None else self.ledger.claim(params, self.strategy.name)
+        if claim is not None and not claim.offline:
             if claim.taken:
                 if claim.finished is not None:
                     self._record(claim.finished)
@@ -143,6 +144,11 @@ class Runner:
                     self.waiting.setdefault(key, []).append(params)
                 return
             number = claim.number
+        elif claim is not None:
+            # The ledger could not be written: a number no ledger trial of this study will
+            # take, so the in-memory trial never collides with a later claim.
+            number = _OFFLINE_NUMBERS + self._offline
+            self._offline += 1
         else:
             number = self._next_number
             self._next_number += 1
@@ -155,7 +161,6 @@ class Runner:
         spec = self.make_spec(number, params, self.live)
         self._started_any = True
         trial.queue_time = time.perf_counter() - proposed
-        self.submitted_at[number] = time.perf_counter()
         if isinstance(self.pool, InProcessPool):
             self.pool.run(number, spec, self.data)
         else:

@@ -30,7 +30,8 @@ from search._results import best_index, cv_results
 from search._runner import Runner
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
 from search.errors import AllTrialsFailedError
-from search.ledger import DEFAULT_STORAGE, Ledger
+from search.fingerprint import fingerprint, short_hash
+from search.ledger import DEFAULT_STORAGE, Ledger, StorageURL
 from search.strategies import (
     GeneticStrategy,
     GridStrategy,
@@ -66,7 +67,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         refit: retrain the best candidate on all of ``X, y``.
         cv: anything ``check_cv`` takes; the splits are computed once.
         seed: seeds the strategy's proposals.
-        storage, study_name: the ledger (an Optuna storage URL and a study name);
+        storage, study_name: the ledger (an Optuna storage URL, best as a ``StorageURL``
+            so that no password shows in this estimator's parameters, and a study name);
             ``study_name`` alone uses ``sqlite:///hpsearch.db``; neither: no ledger.
         progress: show a progress bar with the best score so far.
         backend: ``"processes"`` (worker processes of our own) or ``"dask"``.
@@ -99,7 +101,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         refit: bool = True,
         cv: Any = None,
         seed: int = 0,
-        storage: str | None = None,
+        storage: str | StorageURL | None = None,
         study_name: str | None = None,
         progress: bool = False,
         backend: str = "processes",
@@ -169,7 +171,12 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         # Computed once: every candidate of every strategy sees the same folds.
         self.splits_ = [(np.asarray(a), np.asarray(b)) for a, b in splitter.split(X, y)]
         self.n_splits_ = len(self.splits_)
+        self.fingerprint_ = fingerprint(
+            X, y, self.splits_, self.scoring, self.estimator, self.space_, self.strategy_
+        )
         self.ledger_ = self._open_ledger()
+        if self.ledger_ is not None:
+            self.ledger_.check_fingerprint(self.fingerprint_)
         start = time.perf_counter()
         # The search loop and the refit run here, in the user's process: no thread caps.
         with search_process(), self._pool(X, y) as (pool, estimator):
@@ -250,7 +257,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         if self.storage is None and self.study_name is None:
             return None
         storage = self.storage or DEFAULT_STORAGE
-        name = self.study_name or f"hpsearch-{self.strategy_.name}"
+        # Without a name, one made from the settings: two datasets never share a study.
+        name = self.study_name or f"hpsearch-{self.strategy_.name}-{short_hash(self.fingerprint_)}"
         return Ledger(storage, name, self.space_)
 
     def _check_resumed(self, resumed: list[Trial]) -> None:

@@ -18,9 +18,11 @@ ledger: it holds numbers and text.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
+import re
 import socket
 import time
 import warnings
@@ -35,11 +37,20 @@ from search._optuna_util import quiet_optuna
 from search.trial import Trial, params_key
 from spaces import Space
 
-__all__ = ["DEFAULT_STORAGE", "GRACE_SECONDS", "Ledger", "LedgerWriteError", "mask_url"]
+__all__ = [
+    "DEFAULT_STORAGE",
+    "GRACE_SECONDS",
+    "Ledger",
+    "LedgerWriteError",
+    "StorageURL",
+    "mask_url",
+    "redact",
+]
 
 DEFAULT_STORAGE = "sqlite:///hpsearch.db"
 HEARTBEAT_SECONDS = 20
 GRACE_SECONDS = 60
+SQLITE_BUSY_SECONDS = 30.0
 _ATTR = "hpsearch"
 _RETRIES = (0.1, 0.5, 2.0)  # seconds between attempts of a failed write
 _T = TypeVar("_T")
@@ -55,24 +66,95 @@ class LedgerWriteError(RuntimeError):
     """A ledger write failed after its retries (the message never shows a password)."""
 
 
-def mask_url(url: str) -> str:
+_QUERY_SECRET = re.compile(r"(?i)([?&;](?:password|passwd|pwd|pw)=)([^&;#]*)")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+
+
+def _split_secret(url: str) -> tuple[str, list[str]]:
+    """The URL with every password replaced by ``***``, and the passwords found.
+
+    The user-info part runs to the **last** ``@`` (a password may hold an unescaped ``@``);
+    ``password=``/``pw=`` in a query string count too; a URL without a scheme
+    (``user:pw@host``) is read the same way.
+    """
+    secrets = [m.group(2) for m in _QUERY_SECRET.finditer(url) if m.group(2)]
+    text = _QUERY_SECRET.sub(r"\1***", url)
+    scheme = _SCHEME.match(text)
+    head = scheme.group(0) if scheme else ""
+    rest = text[len(head) :]
+    # An '@' before the first '/' of the path marks user info; sqlite paths have none.
+    at = rest.rfind("@")
+    if at > 0 and not rest.startswith("/"):
+        creds, host = rest[:at], rest[at + 1 :]
+        if ":" in creds:
+            user, password = creds.split(":", 1)
+            if password:
+                secrets.append(password)
+            text = f"{head}{user}:***@{host}"
+    return text, secrets
+
+
+def mask_url(url: str | StorageURL) -> str:
     """A storage URL with its password hidden, safe for logs, reports and errors.
 
     >>> mask_url("postgresql://me:secret@db:5432/hp")
     'postgresql://me:***@db:5432/hp'
+    >>> mask_url("postgresql://me:p@ss@db/hp"), mask_url("postgresql://me@db/hp?password=s")
+    ('postgresql://me:***@db/hp', 'postgresql://me@db/hp?password=***')
     """
-    try:
-        from sqlalchemy.engine import make_url
+    if isinstance(url, StorageURL):
+        return str(url)
+    return _split_secret(str(url))[0]
 
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        # Not a URL sqlalchemy understands: hide anything between ':' and '@' to be safe.
-        if "@" in url and "://" in url:
-            scheme, rest = url.split("://", 1)
-            creds, host = rest.rsplit("@", 1)
-            user = creds.split(":", 1)[0]
-            return f"{scheme}://{user}:***@{host}"
-        return url
+
+def redact(text: str, url: str | StorageURL) -> str:
+    """``text`` (a driver's message, say) with every password of ``url`` replaced."""
+    raw = url.reveal() if isinstance(url, StorageURL) else str(url)
+    for secret in _split_secret(raw)[1]:
+        text = text.replace(secret, "***")
+    return text
+
+
+class StorageURL:
+    """An Optuna storage URL whose password never shows: ``repr``, ``str`` and pickles hold
+    the masked form only (an unpickled copy cannot connect; pass the URL again).
+
+    ``search(storage="...")`` wraps the URL in one, so the search estimator's parameters,
+    its repr and a pickled result carry no password. Better still, keep the password out of
+    the URL: psycopg2 reads ``PGPASSWORD`` and ``~/.pgpass``.
+
+    >>> url = StorageURL("postgresql://me:secret@db/hp")
+    >>> url, str(url), "secret" in repr(url)
+    (StorageURL('postgresql://me:***@db/hp'), 'postgresql://me:***@db/hp', False)
+    """
+
+    __slots__ = ("__url",)
+
+    def __init__(self, url: str | StorageURL) -> None:
+        if isinstance(url, StorageURL):
+            url = url.reveal()
+        if not isinstance(url, str) or not url:
+            raise TypeError(f"storage must be a database URL string, got {type(url).__name__}.")
+        self.__url = url
+
+    def reveal(self) -> str:
+        """The URL itself, password included: only for opening the database."""
+        return self.__url
+
+    def __str__(self) -> str:
+        return _split_secret(self.__url)[0]
+
+    def __repr__(self) -> str:
+        return f"StorageURL({str(self)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (StorageURL, (str(self),))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StorageURL) and other.reveal() == self.__url
+
+    def __hash__(self) -> int:
+        return hash(self.__url)
 
 
 @dataclass
@@ -83,6 +165,7 @@ class Claim:
     number: int
     taken: bool = False
     finished: Trial | None = None
+    offline: bool = False  # the ledger could not be written: train it, keep it in memory
 
 
 def _owner() -> dict[str, Any]:
@@ -108,9 +191,11 @@ class Ledger:
     0
     """
 
-    def __init__(self, storage: str, study_name: str, space: Space) -> None:
-        if not isinstance(storage, str) or not storage:
-            raise TypeError(f"storage must be a database URL string, got {storage!r}.")
+    def __init__(self, storage: str | StorageURL, study_name: str, space: Space) -> None:
+        if not isinstance(storage, (str, StorageURL)) or not storage:
+            raise TypeError(f"storage must be a database URL string, got {type(storage).__name__}.")
+        self._url = StorageURL(storage)
+        storage = self._url.reveal()
         if not isinstance(study_name, str) or not study_name:
             raise ValueError(f"study_name must be a non-empty string, got {study_name!r}.")
         self.storage_url = mask_url(storage)
@@ -123,7 +208,7 @@ class Ledger:
         engine: dict[str, Any] = {}
         if storage.startswith("sqlite"):
             # Wait for another process's write instead of failing with "database is locked".
-            engine = {"connect_args": {"timeout": 30}}
+            engine = {"connect_args": {"timeout": SQLITE_BUSY_SECONDS}}
         last: Exception | None = None
         for delay in (0.0, 0.1, 0.3, 1.0):
             time.sleep(delay)
@@ -155,6 +240,34 @@ class Ledger:
                 "URL is right."
             ) from None
         self._study_id = self.study._study_id
+
+    def check_fingerprint(self, fields: dict[str, str]) -> None:
+        """Record what makes this study's trials comparable, or refuse a study made
+        differently (other data, splits, scoring, training settings, space or strategy)."""
+        recorded = self.study.user_attrs.get("fingerprint")
+        if recorded is None:
+            self._retry(lambda: self.study.set_user_attr("fingerprint", fields))
+            return
+        differ = sorted(k for k in set(recorded) | set(fields) if recorded.get(k) != fields.get(k))
+        if differ:
+            details = "; ".join(
+                f"{k}: ledger {_clip(recorded.get(k))} vs now {_clip(fields.get(k))}"
+                for k in differ
+            )
+            raise ValueError(
+                f"ledger study {self.study_name!r} at {self.storage_url} holds trials of a "
+                f"search with other {', '.join(differ)} ({details}); their scores cannot be "
+                "compared with this search's. Use another study_name (or drop study_name to "
+                "get a name made from these settings), or rerun with the ledger's settings."
+            )
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickled ledger (inside a pickled result) keeps what it recorded, not the
+        # connection: the database URL and its password stay out.
+        state = dict(self.__dict__)
+        for key in ("_storage", "study", "_url"):
+            state.pop(key, None)
+        return state
 
     # ------------------------------------------------------------------------------
     # Reading
@@ -223,7 +336,18 @@ class Ledger:
     # Writing
     # ------------------------------------------------------------------------------
     def claim(self, params: dict[str, Any], strategy: str) -> Claim:
-        """Create trial ``RUNNING`` for ``params`` unless another process has it already."""
+        """Create trial ``RUNNING`` for ``params`` unless another process has it already.
+
+        If the ledger cannot be written (after retries) the answer is ``offline``: the
+        search trains the candidate anyway and the trial is counted in ``missing``.
+        """
+        try:
+            return self._claim(params, strategy)
+        except LedgerWriteError as exc:
+            self._failed(exc)
+            return Claim(-1, offline=True)
+
+    def _claim(self, params: dict[str, Any], strategy: str) -> Claim:
         key = params_key(params)
         template = FrozenTrial(
             number=-1,
@@ -269,6 +393,11 @@ class Ledger:
     def lookup(self, number: int) -> Trial | None:
         """Trial ``number`` if it ended with an outcome; None while it runs or if it will
         never end (its claim was abandoned: the candidate is free again)."""
+        with contextlib.suppress(LedgerWriteError):
+            return self._lookup(number)
+        return None
+
+    def _lookup(self, number: int) -> Trial | None:
         for frozen in self._all():
             if frozen.number == number:
                 return self._to_trial(frozen)
@@ -281,8 +410,12 @@ class Ledger:
         return True
 
     def count(self) -> int:
-        """Trials that hold a candidate in this study: running ones and outcomes."""
-        return sum(self._counts(f) for f in self._all())
+        """Trials that hold a candidate in this study: running ones and outcomes (0 when the
+        ledger cannot be read: the search then counts its own)."""
+        try:
+            return sum(self._counts(f) for f in self._all())
+        except LedgerWriteError:
+            return 0
 
     def heartbeat(self) -> None:
         """Tell other processes that this process's running trials are alive."""
@@ -339,7 +472,7 @@ class Ledger:
                 last = exc
         raise LedgerWriteError(
             f"ledger {what} failed {len(_RETRIES) + 1} times at {self.storage_url} "
-            f"(study {self.study_name!r}): {type(last).__name__}: {_first_line(last)}"
+            f"(study {self.study_name!r}): {_first_line(last, self._url)}"
         ) from None
 
     def _try(self, fn: Callable[[], Any]) -> bool:
@@ -349,16 +482,19 @@ class Ledger:
         except optuna.exceptions.UpdateFinishedTrialError:
             return False  # another process ended it first (stale-trial cleanup)
         except LedgerWriteError as exc:
-            self.missing += 1
-            if not self._warned:
-                self._warned = True
-                warnings.warn(
-                    f"{exc}. The search goes on and keeps its trials in memory; the result "
-                    "says how many are missing from the ledger.",
-                    RuntimeWarning,
-                    stacklevel=3,
-                )
+            self._failed(exc)
             return False
+
+    def _failed(self, exc: LedgerWriteError) -> None:
+        self.missing += 1
+        if not self._warned:
+            self._warned = True
+            warnings.warn(
+                f"{exc}. The search goes on and keeps its trials in memory; the result "
+                "says how many are missing from the ledger (search_.ledger_missing_).",
+                RuntimeWarning,
+                stacklevel=4,
+            )
 
 
 def _floats(data: dict[str, Any], key: str, total_key: str) -> list[float]:
@@ -367,10 +503,26 @@ def _floats(data: dict[str, Any], key: str, total_key: str) -> list[float]:
     return [float(data.get(total_key, 0.0))]  # hpsearch 0.1 kept totals only
 
 
+def _clip(text: str | None, width: int = 80) -> str:
+    text = "(none)" if text is None else str(text)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _nan(value: Any) -> float:
     return math.nan if value is None else float(value)
 
 
-def _first_line(exc: Exception | None) -> str:
-    text = str(exc).strip().splitlines()
-    return mask_url(text[0])[:200] if text else ""
+def _root(exc: BaseException | None) -> BaseException | None:
+    """The innermost cause: Optuna wraps the driver's "database is locked" in its own."""
+    seen = 0
+    while exc is not None and (exc.__cause__ or exc.__context__) is not None and seen < 10:
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return exc
+
+
+def _first_line(exc: Exception | None, url: StorageURL) -> str:
+    root = _root(exc)
+    text = str(root).strip().splitlines()
+    name = type(root).__name__
+    return f"{name}: " + (redact(text[0], url)[:200] if text else "")

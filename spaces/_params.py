@@ -215,8 +215,12 @@ class Float(_Numeric):
         if self.low == self.high or points == 1:
             return [self.default()]
         space = np.geomspace if self.log else np.linspace
-        # Round away float noise so that grid values print as the user wrote them.
-        return [float(f"{v:.12g}") for v in space(self.low, self.high, points)]
+        # Round away float noise so that grid values print as the user wrote them, but never
+        # past a bound (a rounded bound of 3.1622776601683795 would leave the range).
+        return [
+            min(max(float(f"{v:.12g}"), self.low), self.high)
+            for v in space(self.low, self.high, points)
+        ]
 
     def to_optuna(self) -> od.FloatDistribution:
         return od.FloatDistribution(self.low, self.high, log=self.log)

@@ -4,7 +4,17 @@ import importlib
 
 import pytest
 
-PACKAGES = ["spaces", "models", "search", "benchmarks", "benchmarks.datasets", "search.strategies"]
+PACKAGES = [
+    "spaces",
+    "models",
+    "search",
+    "search.strategies",
+    "search.testing",
+    "search.trial",
+    "search.fingerprint",
+    "benchmarks",
+    "benchmarks.datasets",
+]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -39,14 +39,18 @@ def test_epoch_speed_times_both_settings(small) -> None:
 
 def test_memory_growth_reports_both_marks() -> None:
     marks = memory_growth(n_trials=12)
-    assert marks["after 12"] > 0 and marks["after 10"] > 0
-    assert marks["growth"] == pytest.approx(marks["after 12"] - marks["after 10"])
+    # TensorFlow alone holds hundreds of MB; two more tiny fits add far less than that.
+    assert 100 < marks["after 10"] < 20_000 and 100 < marks["after 12"] < 20_000
+    assert abs(marks["growth"]) < 200
 
 
 def test_contention_runs_one_and_two_fits_in_workers(small) -> None:
     out = contention(small, rounds=1)
     assert out["alone"] > 0 and out["together"] > 0
-    assert out["best_ratio"] == pytest.approx(out["slowdown"] / 2)
+    # Two fits at once on 2 cores: each no faster than half a lone fit, and n_jobs=2 can
+    # at best halve the time.
+    assert out["together"] > 0.5 * out["alone"]
+    assert 0.5 <= out["best_ratio"] < 2.0
 
 
 def test_unknown_section_is_refused() -> None:

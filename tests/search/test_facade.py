@@ -46,6 +46,17 @@ def never_called(units: int = 2, learning_rate: float = 0.01, meta=None):
         ({"timeout": -1}, ValueError, "timeout must be"),
         ({"n_jobs": 0}, ValueError, "n_jobs must be a non-zero int"),
         ({"X": np.arange(90.0)}, ValueError, "X must be 2-D"),
+        ({"X": np.zeros((0, 4)), "y": np.zeros(0)}, ValueError, "at least one sample"),
+        ({"X": np.zeros((90, 0))}, ValueError, "at least one sample and one feature"),
+        (
+            {"y": np.array(["a", "b"] * 45), "task": "regression"},
+            ValueError,
+            "task='regression' needs a numeric y",
+        ),
+        ({"X": np.full((90, 4), 1e39)}, ValueError, "beyond float32's range"),
+        ({"n_jobs": 1.5}, ValueError, "n_jobs must be a non-zero int"),
+        ({"backend": "loky", "scheduler": "tcp://x:1"}, ValueError, "only used with backend"),
+        ({"storage": 5, "study_name": "s"}, TypeError, "storage must be a database URL"),
     ],
 )
 def test_bad_input_fails_before_training(reg_data, kwargs, error, message) -> None:

@@ -220,3 +220,59 @@ def test_resume_with_other_folds_is_refused(tmp_path: Path, reg_data) -> None:
     search("random", space, tiny_regressor, X, y, cv=2, study_name="folds", **kw)
     with pytest.raises(ValueError, match="scored on 2 folds but this search uses 3"):
         search("random", space, tiny_regressor, X, y, cv=3, study_name="folds", **kw)
+
+
+@pytest.mark.slow
+def test_a_locked_sqlite_ledger_mid_search_loses_nothing_in_memory(
+    tmp_path: Path, reg_data, monkeypatch
+) -> None:
+    import sqlite3
+    import threading
+
+    from search import search
+    from search.testing import TINY_SPACE, tiny_regressor
+
+    monkeypatch.setattr("search.ledger._RETRIES", (0.05, 0.05))
+    monkeypatch.setattr("search.ledger.SQLITE_BUSY_SECONDS", 0.2)
+    path = tmp_path / "locked.db"
+    release = threading.Event()
+    built: list[int] = []
+
+    def hold_lock() -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN EXCLUSIVE")  # another process's long write, say
+        release.wait(60)
+        conn.execute("ROLLBACK")
+        conn.close()
+
+    def locks_on_the_second(units=4, learning_rate=0.01, meta=None):
+        built.append(1)
+        if len(built) == 3:  # the second trial's first fold: lock the ledger from now on
+            threading.Thread(target=hold_lock, daemon=True).start()
+            time.sleep(0.3)
+        return tiny_regressor(units, learning_rate, meta=meta)
+
+    X, y = reg_data
+    try:
+        with pytest.warns(RuntimeWarning, match="OperationalError: database is locked"):
+            result = search(
+                "random",
+                TINY_SPACE,
+                locks_on_the_second,
+                X,
+                y,
+                n_trials=4,
+                cv=2,
+                epochs=1,
+                progress=False,
+                refit=False,
+                storage=f"sqlite:///{path}",
+                study_name="locked",
+            )
+    finally:
+        release.set()
+    assert len(result.trials_) == 4 and (result.trials_["status"] == "complete").all()
+    # The second trial's final write and the claims of the last two failed.
+    assert result.search_.ledger_missing_ == 3
+    study = optuna.load_study(study_name="locked", storage=f"sqlite:///{path}")
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "RUNNING"]

@@ -175,10 +175,10 @@ def dask_client():
 def test_local_cluster_is_private_and_unprofiled(dask_client) -> None:
     import dask
 
-    assert dask_client.scheduler.address.startswith("tcp://127.0.0.1:")
+    assert dask_client.scheduler.address.startswith("tls://127.0.0.1:")
     workers = dask_client.scheduler_info()["workers"]
     assert len(workers) == 2 and all(w["nthreads"] == 1 for w in workers.values())
-    assert all(address.startswith("tcp://127.0.0.1:") for address in workers)
+    assert all(address.startswith("tls://127.0.0.1:") for address in workers)
     profiled = dask_client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
     assert list(profiled.values()) == [False, False]
 
@@ -273,3 +273,31 @@ def test_a_worker_dying_mid_trial_does_not_lose_the_search(tmp_path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert marker.exists()  # a worker really died mid-trial
     assert json.loads(done.stdout.strip().splitlines()[-1]) == ["complete"] * 3  # Dask reran it
+
+
+@pytest.mark.slow
+def test_a_tls_cluster_runs_a_search_and_refuses_a_client_without_the_certificate(
+    reg_data, by_value
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    from distributed.security import Security
+
+    X, y = reg_data
+    security = Security.temporary()
+    with local_cluster(1, security=security) as cluster:
+        assert cluster.scheduler_address.startswith("tls://127.0.0.1:")
+        with distributed.Client(cluster) as client:
+            result = search(
+                "random",
+                SPACE,
+                tiny_regressor,
+                X,
+                y,
+                n_trials=2,
+                backend="dask",
+                scheduler=client,
+                **FAST,
+            )
+        assert (result.trials_["status"] == "complete").all()
+        with pytest.raises((OSError, TimeoutError)):
+            distributed.Client(cluster.scheduler_address, timeout="3s")
