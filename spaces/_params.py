@@ -97,13 +97,12 @@ class _Numeric(Param):
 
     # The unit interval maps linearly onto [low, high], or onto [log low, log high].
     def _to_unit(self, value: float) -> float:
-        if self.high == self.low:
-            return 0.5
         if self.log:
-            return (math.log(value) - math.log(self.low)) / (
-                math.log(self.high) - math.log(self.low)
-            )
-        return (value - self.low) / (self.high - self.low)
+            span = math.log(self.high) - math.log(self.low)
+            # Bounds a rounding error apart have no span in log space: the middle.
+            return 0.5 if span == 0 else (math.log(value) - math.log(self.low)) / span
+        span = self.high - self.low
+        return 0.5 if span == 0 else (value - self.low) / span
 
 
 @dataclass(frozen=True)
@@ -217,10 +216,11 @@ class Float(_Numeric):
         space = np.geomspace if self.log else np.linspace
         # Round away float noise so that grid values print as the user wrote them, but never
         # past a bound (a rounded bound of 3.1622776601683795 would leave the range).
-        return [
+        values = [
             min(max(float(f"{v:.12g}"), self.low), self.high)
             for v in space(self.low, self.high, points)
         ]
+        return list(dict.fromkeys(values))  # bounds closer than the rounding: one point
 
     def to_optuna(self) -> od.FloatDistribution:
         return od.FloatDistribution(self.low, self.high, log=self.log)

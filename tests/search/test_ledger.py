@@ -218,7 +218,7 @@ def test_resume_with_other_folds_is_refused(tmp_path: Path, reg_data) -> None:
         "storage": f"sqlite:///{tmp_path / 'f.db'}",
     }
     search("random", space, tiny_regressor, X, y, cv=2, study_name="folds", **kw)
-    with pytest.raises(ValueError, match="scored on 2 folds but this search uses 3"):
+    with pytest.raises(ValueError, match="holds trials of a search with other splits"):
         search("random", space, tiny_regressor, X, y, cv=3, study_name="folds", **kw)
 
 
@@ -276,3 +276,56 @@ def test_a_locked_sqlite_ledger_mid_search_loses_nothing_in_memory(
     assert result.search_.ledger_missing_ == 3
     study = optuna.load_study(study_name="locked", storage=f"sqlite:///{path}")
     assert [t.state.name for t in study.trials] == ["COMPLETE", "RUNNING"]
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("postgresql://u:s3cret@h:5432/db", "s3cret"),
+        ("postgresql://u@h/db?password=s3cret", "s3cret"),
+        ("postgresql://u@h/db?sslmode=require&pw=s3cret", "s3cret"),
+        ("postgresql://u:p@ss@h/db", "p@ss"),
+        ("u:s3cret@host", "s3cret"),
+        ("mysql+pymysql://u:s3c:ret@h/db", "s3c:ret"),
+        ("weird://u:s3cret@host", "s3cret"),
+    ],
+)
+def test_every_url_form_is_masked_and_never_leaves_a_storage_url(url: str, secret: str) -> None:
+    import pickle
+
+    from search import StorageURL
+    from search.ledger import redact
+
+    assert secret not in mask_url(url) and "***" in mask_url(url)
+    wrapped = StorageURL(url)
+    for shown in (repr(wrapped), str(wrapped), pickle.dumps(wrapped).decode("latin-1")):
+        assert secret not in shown
+    assert wrapped.reveal() == url
+    assert secret not in redact(f"could not connect to {url}: password {secret} rejected", url)
+
+
+def test_a_resume_with_other_settings_is_refused_naming_what_differs(
+    tmp_path: Path, reg_data
+) -> None:
+    from search import search
+    from search.testing import TINY_SPACE, tiny_regressor
+
+    X, y = reg_data
+    kw = {"n_trials": 2, "cv": 2, "epochs": 1, "progress": False, "refit": False}
+    storage = f"sqlite:///{tmp_path / 'fp.db'}"
+    search("random", TINY_SPACE, tiny_regressor, X, y, storage=storage, study_name="s", **kw)
+    cases = [
+        ({"X": X + 1.0}, "other data"),
+        ({"epochs": 2}, "other training"),
+        ({"strategy": "tpe"}, "other strategy"),
+        ({"space": Space(units=Int(2, 9), learning_rate=Float(1e-3, 1e-1, log=True))}, "space"),
+    ]
+    for change, message in cases:
+        args = {"strategy": "random", "space": TINY_SPACE, "X": X, "y": y, **kw, **change}
+        with pytest.raises(ValueError, match=message):
+            search(build_model=tiny_regressor, storage=storage, study_name="s", **args)
+    # Without a study name the name comes from the settings: other data, another study.
+    a = search("random", TINY_SPACE, tiny_regressor, X, y, storage=storage, **kw)
+    b = search("random", TINY_SPACE, tiny_regressor, X + 1.0, y, storage=storage, **kw)
+    assert a.search_.ledger_.study_name != b.search_.ledger_.study_name
+    assert not b.trials_["resumed"].any()

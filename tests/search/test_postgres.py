@@ -159,3 +159,58 @@ def test_two_processes_share_a_study_without_losing_or_duplicating(postgres_url,
     complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
     assert len(complete) == written == 4  # each candidate trained once, by one of the two
     assert len({json.dumps(t.params, sort_keys=True) for t in complete}) == 4
+
+
+def test_the_password_reaches_no_output_of_any_kind(
+    postgres_url, reg_data, tmp_path, caplog, capsys
+) -> None:
+    import logging
+    import pickle
+
+    X, y = reg_data
+    caplog.set_level(logging.DEBUG)
+    result = search(
+        "random",
+        SPACE,
+        tiny_regressor,
+        X,
+        y,
+        n_trials=2,
+        cv=2,
+        epochs=1,
+        progress=False,
+        storage=postgres_url,
+        study_name="pg-secret",
+    )
+    folder = result.report(tmp_path / "rep").parent
+    shown = [
+        repr(result),
+        repr(result.search_),
+        repr(result.search_.get_params()),
+        repr(result.cv_results_),
+        result.trials_.to_string(),
+        (folder / "report.md").read_text(),
+        (folder / "report.json").read_text(),
+        json.dumps(result.settings, default=str),
+        caplog.text,
+        "".join(capsys.readouterr()),
+        pickle.dumps(result).decode("latin-1"),  # the whole result, model included
+    ]
+    for text in shown:
+        assert PASSWORD not in text
+    bad = postgres_url.replace("/hpsearch", "/nope")  # a database that does not exist
+    with pytest.raises(RuntimeError) as err:
+        search(
+            "random",
+            SPACE,
+            tiny_regressor,
+            X,
+            y,
+            n_trials=1,
+            cv=2,
+            epochs=1,
+            progress=False,
+            storage=bad,
+            study_name="x",
+        )
+    assert PASSWORD not in str(err.value) and "***" in str(err.value)
