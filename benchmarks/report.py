@@ -151,6 +151,24 @@ def _plot_convergence(
             color=line.get_color(),
             alpha=0.15,
         )
+        if not by_time:
+            # Where a new generation starts (first seed): the GA learns only between them.
+            generations = [t.get("generation") for t in runs[0]["trials"]]
+            starts = [
+                i + 1
+                for i in range(1, len(generations))
+                if generations[i] is not None and generations[i] != generations[i - 1]
+            ]
+            for k, x in enumerate(starts):
+                ax.axvline(
+                    x + 0.5,
+                    color=line.get_color(),
+                    linestyle=":",
+                    alpha=0.5,
+                    label=f"{strategy}: new generation (seed {runs[0]['seed']})"
+                    if k == 0
+                    else None,
+                )
     ax.set_xlabel("wall-clock seconds" if by_time else "trial")
     ax.set_ylabel(label)
     ax.set_title(
@@ -250,6 +268,16 @@ def _machine() -> dict[str, str]:
     return info
 
 
+def _strategy_options(cells: list[dict[str, Any]]) -> list[str]:
+    """Each strategy's options as they ran (e.g. the GA's population, operators, survival)."""
+    seen: dict[str, str] = {}
+    for cell in cells:
+        config = cell.get("settings", {}).get("strategy_config")
+        if config is not None and cell["strategy"] not in seen:
+            seen[cell["strategy"]] = json.dumps(config, sort_keys=True, default=str)
+    return [f"{name}: {text}" for name, text in seen.items()]
+
+
 def write_report(
     cells: list[dict[str, Any]],
     out: str | Path,
@@ -289,6 +317,14 @@ def write_report(
         *[f"<li>{html.escape(s)}</li>" for s in machine_lines],
         "</ul>",
     ]
+    options = _strategy_options(cells)
+    if options:
+        md += ["## Strategy options", "", *[f"- {s}" for s in options], ""]
+        body_html += [
+            "<h2>Strategy options</h2><ul>",
+            *[f"<li>{html.escape(s)}</li>" for s in options],
+            "</ul>",
+        ]
     summaries = []
     for dataset in datasets:
         summary = summary_table(cells, dataset)

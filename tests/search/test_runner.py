@@ -188,8 +188,9 @@ def ledger_states(storage: str, name: str) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
 def test_kill_9_of_a_parallel_search_loses_only_running_trials_and_leaves_no_worker(
-    tmp_path: Path, reg_data
+    sig, tmp_path: Path
 ) -> None:
     storage = f"sqlite:///{tmp_path / 'kill.db'}"
     proc = run_script(
@@ -206,30 +207,29 @@ def test_kill_9_of_a_parallel_search_loses_only_running_trials_and_leaves_no_wor
             time.sleep(0.5)
         assert worker_pids(proc.pid), "the search runs no worker processes"
     finally:
-        os.kill(proc.pid, signal.SIGKILL)
+        os.kill(proc.pid, sig)
         proc.proc.wait()
     states = ledger_states(storage, "killed")
     assert states.count("COMPLETE") >= 4
     assert states.count("RUNNING") <= 2  # only the trials that were training
     assert wait_for_no_workers(proc.pid) == []  # the workers died with their search
 
-    X, y = reg_data
+    # Resume with the same script (same data, same build_model) and a smaller budget.
     saved = states.count("COMPLETE")
-    result = search(
-        "random",
-        TINY_SPACE,
-        tiny_regressor,
-        X,
-        y,
-        n_trials=saved + 3,
-        cv=2,
-        epochs=2,
-        progress=False,
+    resumed = run_script(
+        tmp_path,
+        """
+        r = search("random", TINY_SPACE, slow, X, y, n_trials={n}, cv=2, epochs=2, n_jobs=2,
+                   progress=False, storage={storage!r}, study_name="killed")
+        print(json.dumps([bool(v) for v in r.trials_["resumed"]]))
+        """,
         storage=storage,
-        study_name="killed",
+        n=saved + 3,
     )
-    assert int(result.trials_["resumed"].sum()) == saved
-    assert len(result.trials_) == saved + 3
+    code, out, err = resumed.finish()
+    assert code == 0, err[-3000:]
+    flags = json.loads(out.splitlines()[-1])
+    assert sum(flags) == saved and len(flags) == saved + 3
     # The claims of the dead process were retried, not counted as outcomes.
     assert "RUNNING" not in ledger_states(storage, "killed")
 
