@@ -24,7 +24,7 @@ from search.strategies import GeneticStrategy, RandomStrategy, Strategy, TPEStra
 from search.testing import drive
 from spaces import Categorical, Float, Int, Space
 
-__all__ = ["OBJECTIVES", "Objective", "main", "run_suite", "summarise"]
+__all__ = ["OBJECTIVES", "Objective", "main", "run_suite", "summarise", "verdicts"]
 
 Params = dict[str, Any]
 
@@ -212,6 +212,42 @@ def summarise(curves: dict[str, Any], reference: str = "random") -> list[dict[st
     return rows
 
 
+def verdicts(rows: list[dict[str, Any]], reference: str = "random") -> list[dict[str, Any]]:
+    """Per strategy, over all (objective, budget) cells: how often its median final best is
+    at least the reference's, its median ``fraction`` at budgets >= 60, and the cells that
+    miss (final below the reference; more than 70 % of the budget to reach it)."""
+    ref = {
+        (r["objective"], r["budget"]): r["median_final"] for r in rows if r["strategy"] == reference
+    }
+    out = []
+    for label in dict.fromkeys(r["strategy"] for r in rows):
+        if label == reference:
+            continue
+        mine = [r for r in rows if r["strategy"] == label]
+        large = [r for r in mine if r["budget"] >= 60]
+        out.append(
+            {
+                "strategy": label,
+                "final_at_least_random": sum(
+                    r["median_final"] >= ref[(r["objective"], r["budget"])] for r in mine
+                ),
+                "cells": len(mine),
+                "median_fraction_60_plus": statistics.median(r["fraction"] for r in large),
+                "below_random": [
+                    f"{r['objective']}@{r['budget']}"
+                    for r in mine
+                    if r["median_final"] < ref[(r["objective"], r["budget"])]
+                ],
+                "over_70pct": [
+                    f"{r['objective']}@{r['budget']} ({r['fraction']:.2f})"
+                    for r in large
+                    if r["fraction"] > 0.7
+                ],
+            }
+        )
+    return out
+
+
 def _print(rows: list[dict[str, Any]]) -> None:
     print(
         f"{'objective':12s} {'budget':>6s} {'strategy':12s} {'median final':>13s} "
@@ -256,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
     _print(rows)
+    print()
+    for v in verdicts(rows):
+        print(
+            f"{v['strategy']:12s} final >= random in {v['final_at_least_random']}/{v['cells']} "
+            f"cells; median fraction at budgets >= 60: {v['median_fraction_60_plus']:.2f}; "
+            f"below random: {', '.join(v['below_random']) or '-'}; "
+            f"over 70 %: {', '.join(v['over_70pct']) or '-'}"
+        )
     print(f"({time.perf_counter() - start:.1f} s)")
     if args.json:
         with open(args.json, "w") as fh:

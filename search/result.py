@@ -81,6 +81,7 @@ class SearchResult:
             "best_params": self.best_params_,
             "best_score": _finite_or_none(self.best_score_),
             "elapsed": self.elapsed_,
+            "ledger_missing": int(getattr(self.search_, "ledger_missing_", 0)),
             "trials": [r.to_dict() for r in self.search_.records_],
             "machine": {"python": platform.python_version(), "platform": platform.platform()},
         }
@@ -110,6 +111,7 @@ class SearchResult:
             "",
             f"- task: {self.task}; scoring: {self.settings.get('scoring')} (greater is better)",
             f"- trials: {len(trials)} ({n_failed} failed); wall time {self.elapsed_:.1f} s",
+            *self._ledger_lines(),
             f"- best score: {self.best_score_:.6g}",
             f"- best params: `{_format_params(self.best_params_)}`",
             "",
@@ -130,6 +132,16 @@ class SearchResult:
         ]
         md_path.write_text("\n".join(lines))
         return md_path
+
+
+    def _ledger_lines(self) -> list[str]:
+        missing = int(getattr(self.search_, "ledger_missing_", 0))
+        if not missing:
+            return []
+        return [
+            f"- ledger: {missing} trial write(s) failed; those trials are in this report but "
+            "missing from the ledger (a resume would train them again)"
+        ]
 
 
 def _finite_or_none(value: float) -> float | None:

@@ -207,8 +207,10 @@ class GeneticStrategy(Strategy):
         evaluated = [ind for ind in self._population if ind.fitness.valid]
         self._hof.update(evaluated)
         if self.survival == "plus" and self._parents:
-            # (mu + lambda): the best of parents and children survive.
-            self._parents = tools.selBest(self._parents + evaluated, self.population_size_)
+            # (mu + lambda): the best of parents and children survive, each genome once (an
+            # unchanged child is a copy of its parent).
+            unique = {tuple(ind): ind for ind in self._parents + evaluated}
+            self._parents = tools.selBest(list(unique.values()), self.population_size_)
         else:
             self._parents = evaluated
         # A generation in which selection, crossover and mutation changed nobody has nothing

@@ -278,6 +278,8 @@ def test_a_locked_sqlite_ledger_mid_search_loses_nothing_in_memory(
     assert len(result.trials_) == 4 and (result.trials_["status"] == "complete").all()
     # The second trial's final write and the claims of the last two failed.
     assert result.search_.ledger_missing_ == 3
+    report = result.report(tmp_path / "report").read_text()
+    assert "ledger: 3 trial write(s) failed" in report
     study = optuna.load_study(study_name="locked", storage=f"sqlite:///{path}")
     assert [t.state.name for t in study.trials] == ["COMPLETE", "RUNNING"]
 

@@ -85,7 +85,7 @@ def test_grid_budget_fitting_and_errors() -> None:
 
 
 def test_genetic_generations_population_and_operators(space: Space) -> None:
-    s = GeneticStrategy(population_size=6, cxpb=1.0, mutpb=1.0)
+    s = GeneticStrategy(population_size=6, cxpb=1.0, mutpb=1.0, survival="generational")
     s.bind(space, 60, seed=1)
     first = asked(s, 100)
     parents = [list(ind) for ind in s._population]
@@ -205,3 +205,37 @@ def test_genetic_never_reports_done_because_one_generation_changed_nobody() -> N
         assert batch, "an unchanged generation must not end the search"
         for p in batch:
             told(lively, p, float(p["n"]))
+
+
+def test_genetic_first_generation_is_a_latin_hypercube() -> None:
+    space = Space(a=Float(0.0, 1.0), b=Float(0.0, 1.0))
+    s = GeneticStrategy(population_size=10)
+    s.bind(space, 40, seed=0)
+    first = asked(s, 10)
+    for name in ("a", "b"):
+        strata = sorted(int(p[name] * 10) for p in first)
+        assert strata == list(range(10))  # one value in each tenth of the range
+
+
+def test_genetic_plus_survival_keeps_the_best_of_parents_and_children() -> None:
+    space = Space(x=Float(0.0, 1.0), kind=Categorical(["a", "b", "c"]))
+    s = GeneticStrategy(population_size=4, survival="plus", mutpb=1.0)
+    s.bind(space, 40, seed=1)
+    scores = {}
+    for _ in range(4):
+        batch = asked(s, 100)
+        for p in batch:
+            scores[p["x"]] = -abs(p["x"] - 0.7)
+            told(s, p, scores[p["x"]])
+    best_four = sorted(scores.values(), reverse=True)[:4]
+    asked(s, 100)  # breeds the next generation from the survivors
+    survivors = sorted((ind.fitness.values[0] for ind in s._parents), reverse=True)
+    assert survivors == best_four
+
+
+def test_genetic_mutated_categoricals_are_drawn_anew_and_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="survival must be"):
+        GeneticStrategy(survival="comma")
+    with pytest.raises(ValueError, match="init must be"):
+        GeneticStrategy(init="sobol")
+    assert GeneticStrategy().get_config()["survival"] == "plus"
