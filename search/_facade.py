@@ -10,6 +10,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import optuna
 from sklearn.model_selection import (
     BaseCrossValidator,
     BaseShuffleSplit,
@@ -26,7 +27,7 @@ from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
 from search.estimators import SpaceSearchCV
 from search.ledger import StorageURL
 from search.result import SearchResult
-from search.strategies import Strategy, make_strategy
+from search.strategies import Strategy, TPEStrategy, make_strategy
 from spaces import Space, fashion_mlp, get_preset
 from spaces.presets import california_mlp
 
@@ -72,6 +73,7 @@ def search(
     study_name: str | None = None,
     progress: bool = True,
     refit: bool = True,
+    pruner: str | optuna.pruners.BasePruner | None = None,
 ) -> SearchResult:
     """Search the hyperparameters of a Keras model with one strategy.
 
@@ -94,6 +96,10 @@ def search(
     with ``X_train`` and ``y_train`` (and optionally ``task``), such as a
     ``benchmarks.datasets.Dataset``.
 
+    ``pruner`` (with ``strategy="tpe"``): ``"median"``, ``"hyperband"`` or any
+    ``optuna.pruners.BasePruner`` stops unpromising trials after an epoch of their first
+    fold; they are recorded ``pruned`` and never chosen as the best.
+
     >>> import numpy as np
     >>> from search import search
     >>> from search.testing import TINY_SPACE, tiny_regressor
@@ -115,7 +121,7 @@ def search(
         task = task or getattr(data, "task", None)
     X, y = _check_xy(X, y)
     task = _check_task(task, y)
-    strategy_obj = make_strategy(strategy)
+    strategy_obj = _with_pruner(make_strategy(strategy), strategy, pruner)
     space_obj = _check_space(space, task)
     build: Callable[..., Any] = build_model if build_model is not None else _DEFAULT_BUILD[task]
     _check_build_model(build, space_obj)
@@ -199,6 +205,21 @@ def search(
         else f"{searcher.ledger_.storage_url} / {searcher.ledger_.study_name}",
     }
     return SearchResult(searcher, task=task, settings=settings)
+
+
+def _with_pruner(made: Strategy, asked: str | Strategy, pruner: Any) -> Strategy:
+    if pruner is None:
+        return made
+    if not isinstance(made, TPEStrategy):
+        raise ValueError(
+            f"pruner={pruner!r} works with strategy='tpe'; {made.name!r} does not stop trials "
+            "per epoch. Drop pruner, or use strategy='tpe'."
+        )
+    if isinstance(asked, Strategy):
+        raise ValueError(
+            "give the pruner to the strategy object (TPEStrategy(pruner=...)), not to search()."
+        )
+    return TPEStrategy(pruner=pruner)
 
 
 def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:

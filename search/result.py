@@ -133,7 +133,6 @@ class SearchResult:
         md_path.write_text("\n".join(lines))
         return md_path
 
-
     def _ledger_lines(self) -> list[str]:
         missing = int(getattr(self.search_, "ledger_missing_", 0))
         if not missing:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from search.strategies._base import Params, Strategy
 from search.strategies._genetic import GeneticStrategy
 from search.strategies._listed import GridStrategy, RandomStrategy, fit_grid_points
-from search.strategies._tpe import TPEStrategy
+from search.strategies._tpe import PRUNERS, TPEStrategy
 
 __all__ = [
+    "PRUNERS",
     "STRATEGIES",
     "GeneticStrategy",
     "GridStrategy",

@@ -39,7 +39,20 @@ def test_learning_strategies_beat_random_given_budget() -> None:
 
 
 def test_command_prints_a_row_per_objective_budget_and_strategy(capsys) -> None:
-    assert main(["--strategies", "genetic", "--budgets", "10", "--seeds", "2",
-                 "--objectives", "rosenbrock3"]) == 0
+    assert (
+        main(
+            [
+                "--strategies",
+                "genetic",
+                "--budgets",
+                "10",
+                "--seeds",
+                "2",
+                "--objectives",
+                "rosenbrock3",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "rosenbrock3" in out and "genetic" in out and "random" in out

@@ -353,3 +353,37 @@ def test_a_finished_study_rerun_without_refit_still_has_a_best(reg_data, tmp_pat
     assert again.trials_["resumed"].all()
     assert again.best_params_ == first.best_params_ and "best_score_" in repr(again)
     assert again.report(tmp_path / "report").exists()
+
+
+def test_tpe_with_a_pruner_prunes_during_the_first_fold(reg_data, tmp_path) -> None:
+    X, y = reg_data
+    storage = f"sqlite:///{tmp_path / 'prune.db'}"
+    result = search(
+        "tpe",
+        TINY_SPACE,
+        tiny_regressor,
+        X,
+        y,
+        n_trials=10,
+        pruner="median",
+        storage=storage,
+        study_name="prune",
+        **{**FAST, "epochs": 6, "early_stopping": False},
+    )
+    trials = result.search_.records_
+    pruned = [t for t in trials if t.state == "pruned"]
+    assert pruned, [t.state for t in trials]
+    for t in pruned:
+        assert len(t.curve) == 1 and t.fold_epochs[0] < 6  # stopped inside fold 0
+    assert result.best_params_ in [t.params for t in trials if t.state == "complete"]
+    states = [t.state.name for t in optuna.load_study(study_name="prune", storage=storage).trials]
+    assert states.count("PRUNED") == len(pruned)
+    assert result.settings["strategy_config"]["pruner"] == "median"
+
+
+def test_a_pruner_needs_tpe(reg_data) -> None:
+    X, y = reg_data
+    with pytest.raises(ValueError, match="works with strategy='tpe'"):
+        search("grid", TINY_SPACE, tiny_regressor, X, y, n_trials=4, pruner="median", **FAST)
+    with pytest.raises(ValueError, match="give the pruner to the strategy object"):
+        search(TPEStrategy(), TINY_SPACE, tiny_regressor, X, y, pruner="median", **FAST)

@@ -239,3 +239,37 @@ def test_genetic_mutated_categoricals_are_drawn_anew_and_options_are_checked() -
     with pytest.raises(ValueError, match="init must be"):
         GeneticStrategy(init="sobol")
     assert GeneticStrategy().get_config()["survival"] == "plus"
+
+
+def test_tpe_with_a_median_pruner_stops_trials_worse_than_the_median_at_an_epoch() -> None:
+    s = TPEStrategy(n_startup_trials=3, pruner="median")
+    assert s.wants_epoch_reports and not TPEStrategy().wants_epoch_reports
+    s.bind(Space(x=Float(0.0, 1.0)), 20, seed=0)
+    stopped_at = []
+    for k in range(8):
+        p = s.ask()
+        trial = Trial(k, "tpe", p)
+        level = 1.0 if k % 2 == 0 else -1.0  # good and bad trials in turn
+        stop_epoch = None
+        for epoch in range(1, 6):
+            if s.should_stop(trial, 0, epoch, level + 0.01 * epoch):
+                stop_epoch = epoch
+                break
+        stopped_at.append(stop_epoch)
+        state = "pruned" if stop_epoch else "complete"
+        trial.state, trial.fold_scores = state, [] if stop_epoch else [level]
+        trial.curve = [[level + 0.01 * e for e in range(1, (stop_epoch or 5) + 1)]]
+        s.tell(trial)
+    # Optuna's MedianPruner waits for 5 finished trials, then stops the bad ones at once.
+    assert stopped_at[:5] == [None] * 5
+    assert stopped_at[5:] == [1, None, 1]
+    states = [t.state.name for t in s.study.trials]
+    assert states[5:] == ["PRUNED", "COMPLETE", "PRUNED"]
+    # Only the first fold is judged.
+    p = s.ask()
+    assert not s.should_stop(Trial(9, "tpe", p), 1, 1, -100.0)
+
+
+def test_a_bad_pruner_is_named() -> None:
+    with pytest.raises(ValueError, match="pruner must be one of"):
+        TPEStrategy(pruner="sometimes")
