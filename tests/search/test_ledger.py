@@ -335,3 +335,54 @@ def test_a_resume_with_other_settings_is_refused_naming_what_differs(
     b = search("random", TINY_SPACE, tiny_regressor, X + 1.0, y, storage=storage, **kw)
     assert a.search_.ledger_.study_name != b.search_.ledger_.study_name
     assert not b.trials_["resumed"].any()
+
+
+@pytest.mark.slow
+def test_a_ledger_made_read_only_mid_search_loses_nothing_in_memory(
+    tmp_path: Path, reg_data, monkeypatch
+) -> None:
+    import shutil
+
+    from search import search
+    from search.testing import TINY_SPACE, tiny_regressor
+
+    path = tmp_path / "ro.db"
+    chattr = shutil.which("chattr")
+    probe = tmp_path / "probe"
+    probe.write_text("")
+    # Root ignores file modes: an immutable file is the read-only ledger root cannot write.
+    if chattr is None or subprocess.run([chattr, "+i", str(probe)]).returncode != 0:
+        pytest.skip("cannot make a file immutable here (needs chattr and CAP_LINUX_IMMUTABLE)")
+    subprocess.run([chattr, "-i", str(probe)], check=True)
+    monkeypatch.setattr("search.ledger._RETRIES", (0.05, 0.05))
+    built: list[int] = []
+
+    def read_only_from_the_second(units=4, learning_rate=0.01, meta=None):
+        built.append(1)
+        if len(built) == 3:  # the second trial's first fold
+            subprocess.run([chattr, "+i", str(path)], check=True)
+        return tiny_regressor(units, learning_rate, meta=meta)
+
+    X, y = reg_data
+    try:
+        with pytest.warns(RuntimeWarning, match="ledger write failed.*OperationalError"):
+            result = search(
+                "random",
+                TINY_SPACE,
+                read_only_from_the_second,
+                X,
+                y,
+                n_trials=4,
+                cv=2,
+                epochs=1,
+                progress=False,
+                refit=False,
+                storage=f"sqlite:///{path}",
+                study_name="ro",
+            )
+    finally:
+        subprocess.run([chattr, "-i", str(path)], check=False)
+    assert len(result.trials_) == 4 and (result.trials_["status"] == "complete").all()
+    assert result.search_.ledger_missing_ == 3
+    study = optuna.load_study(study_name="ro", storage=f"sqlite:///{path}")
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "RUNNING"]
