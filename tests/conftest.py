@@ -33,6 +33,22 @@ def clf_data() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+@pytest.fixture
+def by_value(request: pytest.FixtureRequest):
+    """Ship functions of this conftest and of the requesting test module to worker
+    processes by value: workers cannot import the tests package."""
+    import sys
+
+    import cloudpickle
+
+    modules = [sys.modules[__name__], request.module]
+    for module in modules:
+        cloudpickle.register_pickle_by_value(module)
+    yield
+    for module in modules:
+        cloudpickle.unregister_pickle_by_value(module)
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The shared offline datasets (CI and developers' machines have them)."""

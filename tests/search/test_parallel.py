@@ -9,12 +9,10 @@ import sys
 import textwrap
 from pathlib import Path
 
-import cloudpickle
 import joblib
 import numpy as np
 import pytest
 
-import tests.conftest
 from search import local_cluster, search
 from spaces import Float, Int, Space
 from tests.conftest import tiny_regressor
@@ -36,18 +34,6 @@ def threads_reporting_regressor(units: int = 2, learning_rate: float = 0.01, met
     if got != EXPECTED_THREADS:
         raise RuntimeError(f"intra-op threads {got}, expected {EXPECTED_THREADS}")
     return tiny_regressor(units, learning_rate, meta=meta)
-
-
-@pytest.fixture
-def by_value():
-    # Worker processes cannot import the tests package: ship test functions by value.
-    import tests.search.test_parallel as this
-
-    cloudpickle.register_pickle_by_value(tests.conftest)
-    cloudpickle.register_pickle_by_value(this)
-    yield
-    cloudpickle.unregister_pickle_by_value(tests.conftest)
-    cloudpickle.unregister_pickle_by_value(this)
 
 
 def test_thread_cap_reaches_loky_workers(reg_data, by_value) -> None:

@@ -11,11 +11,9 @@ import textwrap
 import time
 from pathlib import Path
 
-import cloudpickle
 import optuna
 import pytest
 
-import tests.conftest
 from search import search
 from search.strategies import RandomStrategy, TPEStrategy
 from search.testing import TINY_SPACE, tiny_regressor
@@ -45,18 +43,6 @@ def wait_for_no_workers(parent: int, seconds: float = 10.0) -> list[int]:
     while (left := worker_pids(parent)) and time.time() < deadline:
         time.sleep(0.2)
     return left
-
-
-@pytest.fixture
-def by_value():
-    # Worker processes cannot import the tests package: ship test functions by value.
-    import tests.search.test_runner as this
-
-    cloudpickle.register_pickle_by_value(tests.conftest)
-    cloudpickle.register_pickle_by_value(this)
-    yield
-    cloudpickle.unregister_pickle_by_value(tests.conftest)
-    cloudpickle.unregister_pickle_by_value(this)
 
 
 class StopAfterTwoEpochs(RandomStrategy):
