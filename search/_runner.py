@@ -90,9 +90,17 @@ class Runner:
             raise
         trials = sorted(self.trials.values(), key=lambda t: t.number)
         if trials and not any(t.complete for t in trials):
-            first = trials[0]
+            failed = [t for t in trials if t.state == "failed"]
+            if len(failed) == len(trials):
+                first = failed[0]
+                raise AllTrialsFailedError(
+                    f"all {len(trials)} trials failed; the first ({first.params}) with: "
+                    f"{first.error}"
+                )
             raise AllTrialsFailedError(
-                f"all {len(trials)} trials failed; the first ({first.params}) with: {first.error}"
+                f"no trial completed ({len(trials) - len(failed)} pruned, {len(failed)} "
+                "failed), so there is no best model; give the search more trials, or prune "
+                "less (a pruner's n_startup_trials / n_warmup_steps)."
             )
         return trials
 

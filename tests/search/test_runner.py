@@ -373,3 +373,16 @@ def test_a_pruner_needs_tpe(reg_data) -> None:
         search("grid", TINY_SPACE, tiny_regressor, X, y, n_trials=4, pruner="median", **FAST)
     with pytest.raises(ValueError, match="give the pruner to the strategy object"):
         search(TPEStrategy(), TINY_SPACE, tiny_regressor, X, y, pruner="median", **FAST)
+
+
+class StopEverything(RandomStrategy):
+    def should_stop(self, trial, fold, epoch, score) -> bool:
+        return True
+
+
+def test_a_search_whose_trials_were_all_pruned_says_so(reg_data) -> None:
+    from search import AllTrialsFailedError
+
+    X, y = reg_data
+    with pytest.raises(AllTrialsFailedError, match=r"no trial completed \(3 pruned, 0 failed\)"):
+        search(StopEverything(), TINY_SPACE, tiny_regressor, X, y, n_trials=3, **FAST)
