@@ -18,7 +18,7 @@ from typing import Any
 from search._fit import TrialData, TrialOutcome, TrialSpec
 from search._pool import Died, Done, Epoch, InProcessPool, Pool
 from search.errors import AllTrialsFailedError
-from search.ledger import HEARTBEAT_SECONDS, Ledger
+from search.ledger import Ledger
 from search.strategies import Params, Strategy
 from search.trial import Trial, params_key
 
@@ -71,16 +71,13 @@ class Runner:
     # ----------------------------------------------------------------------------------
     def run(self) -> list[Trial]:
         self.start = time.perf_counter()
-        last_beat = last_poll = self.start
+        last_poll = self.start
         try:
             self._fill()
             while self.running or self.foreign:
                 timeout = None if self.ledger is None else _FOREIGN_POLL_SECONDS
                 self._handle(self.pool.wait(timeout))
                 now = time.perf_counter()
-                if self.ledger is not None and now - last_beat >= HEARTBEAT_SECONDS:
-                    self.ledger.heartbeat()
-                    last_beat = now
                 if self.foreign and now - last_poll >= _FOREIGN_POLL_SECONDS:
                     self._poll_foreign()
                     last_poll = now
@@ -88,6 +85,9 @@ class Runner:
         except BaseException:
             self._abort("interrupted")
             raise
+        finally:
+            if self.ledger is not None:
+                self.ledger.close()
         trials = sorted(self.trials.values(), key=lambda t: t.number)
         if trials and not any(t.complete for t in trials):
             failed = [t for t in trials if t.state == "failed"]

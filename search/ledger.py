@@ -24,6 +24,7 @@ import math
 import os
 import re
 import socket
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -240,6 +241,8 @@ class Ledger:
                 "URL is right."
             ) from None
         self._study_id = self.study._study_id
+        self._stop_beating = threading.Event()
+        threading.Thread(target=self._beat, name="hpsearch-ledger-heartbeat", daemon=True).start()
 
     def check_fingerprint(self, fields: dict[str, str]) -> None:
         """Record what makes this study's trials comparable, or refuse a study made
@@ -265,7 +268,7 @@ class Ledger:
         # A pickled ledger (inside a pickled result) keeps what it recorded, not the
         # connection: the database URL and its password stay out.
         state = dict(self.__dict__)
-        for key in ("_storage", "study", "_url"):
+        for key in ("_storage", "study", "_url", "_stop_beating"):
             state.pop(key, None)
         return state
 
@@ -421,6 +424,17 @@ class Ledger:
         """Tell other processes that this process's running trials are alive."""
         for trial_id in list(self._ids.values()):
             self._try(functools.partial(self._storage.record_heartbeat, trial_id))
+
+    def _beat(self) -> None:
+        # A thread, not the search loop: an in-process trial blocks the loop for its whole
+        # fit, and a claim without heartbeats for GRACE_SECONDS reads as a dead process's.
+        while not self._stop_beating.wait(HEARTBEAT_SECONDS):
+            if self._ids:
+                self.heartbeat()
+
+    def close(self) -> None:
+        """Stop the heartbeat thread (the trials stay in the study)."""
+        self._stop_beating.set()
 
     def finish(self, trial: Trial) -> bool:
         """Write an ended trial; False (and a warning, once) if the write failed for good."""

@@ -386,3 +386,21 @@ def test_a_ledger_made_read_only_mid_search_loses_nothing_in_memory(
     assert result.search_.ledger_missing_ == 3
     study = optuna.load_study(study_name="ro", storage=f"sqlite:///{path}")
     assert [t.state.name for t in study.trials] == ["COMPLETE", "RUNNING"]
+
+
+@pytest.mark.slow
+def test_a_long_trial_keeps_its_claim_alive_by_heartbeat(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("search.ledger.HEARTBEAT_SECONDS", 0.3)
+    monkeypatch.setattr("search.ledger.GRACE_SECONDS", 2)
+    url = f"sqlite:///{tmp_path / 'beat.db'}"
+    space = Space(n=Int(1, 5))
+    mine = Ledger(url, "s", space)
+    alive = mine.claim({"n": 1}, "random")  # a fit in this process: no loop runs meanwhile
+    time.sleep(4)
+    other = Ledger(url, "s", space)  # another process's view (heartbeats only: same pid)
+    other.fail_stale()
+    assert other.count() == 1 and other.lookup(alive.number) is None  # still running
+    mine.close()  # the process "dies": no more heartbeats
+    time.sleep(4)
+    Ledger(url, "s", space).fail_stale()
+    assert Ledger(url, "s", space).count() == 0  # stale: its candidate is free again
