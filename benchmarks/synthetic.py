@@ -137,7 +137,12 @@ def _genetic_v01() -> Strategy:
     """The GA as hpsearch 0.1 shipped it: random first generation, generational survival
     with one elite, constant mutation strength, categoricals mutated like numbers."""
     return GeneticStrategy(
-        init="random", survival="generational", eta_growth=0.0, reset_categoricals=False
+        init="random",
+        survival="generational",
+        eta=2.0,
+        eta_growth=0.0,
+        mutpb=0.5,
+        reset_categoricals=False,
     )
 
 
@@ -232,7 +237,9 @@ def verdicts(rows: list[dict[str, Any]], reference: str = "random") -> list[dict
                     r["median_final"] >= ref[(r["objective"], r["budget"])] for r in mine
                 ),
                 "cells": len(mine),
-                "median_fraction_60_plus": statistics.median(r["fraction"] for r in large),
+                "median_fraction_60_plus": (
+                    statistics.median(r["fraction"] for r in large) if large else math.nan
+                ),
                 "below_random": [
                     f"{r['objective']}@{r['budget']}"
                     for r in mine
