@@ -2,6 +2,7 @@
 
 hpsearch --version
 hpsearch datasets
+hpsearch brackets --max-epochs 81 --eta 3
 hpsearch search --strategy genetic --dataset california --trials 20 --out reports/ga
 """
 
@@ -44,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir", default=None, help="a folder holding the dataset files")
     s.add_argument("--out", default="reports/search", help="report folder (default reports/search)")
     s.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    hb = sub.add_parser("brackets", help="show Hyperband's brackets before running them")
+    hb.add_argument("--max-epochs", type=int, default=81, help="R: epochs of a full trial")
+    hb.add_argument("--eta", type=int, default=3, help="keep 1/eta of each rung (default 3)")
     b = sub.add_parser("bench", help="compare the strategies on the benchmark datasets")
     from benchmarks.__main__ import add_arguments
 
@@ -108,6 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "datasets":
             return _cmd_datasets(args)
+        if args.command == "brackets":
+            from search.multifidelity import format_brackets, hyperband_brackets
+
+            print(format_brackets(hyperband_brackets(args.max_epochs, args.eta)))
+            return 0
         if args.command == "bench":
             from benchmarks.__main__ import run_from_args
 

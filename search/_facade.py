@@ -54,6 +54,7 @@ def search(
     task: str | None = None,
     n_trials: int = 30,
     timeout: float | None = None,
+    max_epochs_total: int | None = None,
     cv: Any = 3,
     scoring: Any = None,
     epochs: int = 100,
@@ -96,6 +97,10 @@ def search(
     with ``X_train`` and ``y_train`` (and optionally ``task``), such as a
     ``benchmarks.datasets.Dataset``.
 
+    Budget: ``n_trials``, ``timeout`` seconds and/or ``max_epochs_total`` (epochs trained
+    over all trials and folds, the cost unit of multi-fidelity search), whichever ends
+    first; at least one trial runs, and running trials finish.
+
     ``pruner`` (with ``strategy="tpe"``): ``"median"``, ``"hyperband"`` or any
     ``optuna.pruners.BasePruner`` stops unpromising trials after an epoch of their first
     fold; they are recorded ``pruned`` and never chosen as the best.
@@ -126,6 +131,8 @@ def search(
     build: Callable[..., Any] = build_model if build_model is not None else _DEFAULT_BUILD[task]
     _check_build_model(build, space_obj)
     check_budget(n_trials, timeout)
+    if max_epochs_total is not None:
+        check_int("max_epochs_total", max_epochs_total, 1)
     check_int("seed", seed, 0)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be 'processes' or 'dask', got {backend!r}.")
@@ -167,6 +174,7 @@ def search(
         strategy=strategy_obj,
         n_trials=n_trials,
         timeout=timeout,
+        max_epochs_total=max_epochs_total,
         scoring=scoring if scoring is not None else DEFAULT_SCORING[task],
         n_jobs=n_jobs if backend == "dask" else workers,
         refit=refit,
@@ -185,6 +193,7 @@ def search(
         "task": task,
         "n_trials": n_trials,
         "timeout": timeout,
+        "max_epochs_total": max_epochs_total,
         "cv": repr(splitter),
         "scoring": searcher.scoring,
         "epochs": epochs,

@@ -46,10 +46,12 @@ class Runner:
         ledger: Ledger | None = None,
         on_trial: Callable[[Trial], None] | None = None,
         epochs: int | None = None,
+        max_epochs_total: int | None = None,
     ) -> None:
         self.strategy, self.pool, self.data = strategy, pool, data
         self.make_spec, self.ledger, self.on_trial = make_spec, ledger, on_trial
         self.n_trials, self.timeout, self.epochs = n_trials, timeout, epochs
+        self.max_epochs_total = max_epochs_total
         self.live = strategy.wants_epoch_reports
         self.trials: dict[int, Trial] = {}
         self.by_key: dict[str, Trial] = {}  # candidates with an outcome
@@ -114,6 +116,11 @@ class Runner:
         used = len(self.by_key) + len(self.running) + len(self.foreign)
         if used >= self.n_trials:
             return False
+        if self.max_epochs_total is not None and self._started_any:
+            # Epochs of every trial with an outcome (resumed ones too); running trials finish.
+            spent = sum(t.epochs_trained for t in self.trials.values())
+            if spent >= self.max_epochs_total:
+                return False
         return self.ledger is None or self.ledger.count() < self.n_trials
 
     def _fill(self) -> None:

@@ -60,8 +60,9 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             ``space`` parameter (give starting values when building it).
         space: a ``spaces.Space`` or a preset name.
         strategy: a ``search.strategies.Strategy``; ``None`` uses the class's own.
-        n_trials, timeout: the budget, trials and/or seconds, whichever ends first (at least
-            one trial runs; running trials finish).
+        n_trials, timeout, max_epochs_total: the budget: trials, seconds and/or epochs
+            trained over all trials and folds, whichever ends first (at least one trial
+            runs; running trials finish).
         scoring: a scikit-learn scoring (greater is better); ``None``: the estimator's.
         n_jobs: trials at once (scikit-learn's meaning; clamped to the cores).
         refit: retrain the best candidate on all of ``X, y``.
@@ -96,6 +97,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         strategy: Strategy | None = None,
         n_trials: int = 30,
         timeout: float | None = None,
+        max_epochs_total: int | None = None,
         scoring: Any = None,
         n_jobs: int | None = None,
         refit: bool = True,
@@ -112,6 +114,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.strategy = strategy
         self.n_trials = n_trials
         self.timeout = timeout
+        self.max_epochs_total = max_epochs_total
         self.scoring = scoring
         self.n_jobs = n_jobs
         self.refit = refit
@@ -144,6 +147,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
 
     def _check_params(self) -> None:
         check_budget(self.n_trials, self.timeout)
+        if self.max_epochs_total is not None:
+            check_int("max_epochs_total", self.max_epochs_total, 1)
         check_int("seed", self.seed, 0)
         if self.refit not in (True, False):
             raise ValueError(f"refit must be True or False for this search, got {self.refit!r}.")
@@ -196,6 +201,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
                 ledger=self.ledger_,
                 on_trial=self._progress_bar(),
                 epochs=epochs,
+                max_epochs_total=self.max_epochs_total,
             )
             self._check_resumed(list(runner.trials.values()))
             try:

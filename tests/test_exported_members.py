@@ -12,6 +12,7 @@ PACKAGES = [
     "search.testing",
     "search.trial",
     "search.fingerprint",
+    "search.multifidelity",
     "benchmarks",
     "benchmarks.datasets",
 ]
