@@ -93,7 +93,8 @@ class Pool:
 class InProcessPool(Pool):
     """``n_jobs=1``: trials run here, one at a time, inside ``submit``."""
 
-    def __init__(self) -> None:
+    def __init__(self, data: TrialData) -> None:
+        self._data = data
         # (number, fold, epoch, score) -> stop?; the runner sets it.
         self.decide: Any = lambda number, fold, epoch, score: False
         self._events: list[Event] = []
@@ -103,9 +104,8 @@ class InProcessPool(Pool):
         return int(self._busy)
 
     def submit(self, number: int, spec: TrialSpec) -> None:
-        raise RuntimeError("InProcessPool needs data: use run(number, spec, data)")
-
-    def run(self, number: int, spec: TrialSpec, data: TrialData) -> None:
+        """Run the trial now; its outcome is the next ``wait``'s event."""
+        data = self._data
         self._busy = True
         try:
 

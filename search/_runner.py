@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from search._fit import TrialData, TrialOutcome, TrialSpec
+from search._fit import TrialOutcome, TrialSpec
 from search._pool import Died, Done, Epoch, InProcessPool, Pool
 from search.errors import AllTrialsFailedError
 from search.ledger import Ledger
@@ -38,7 +38,6 @@ class Runner:
         self,
         strategy: Strategy,
         pool: Pool,
-        data: TrialData,
         make_spec: Callable[[int, Params, bool], TrialSpec],
         *,
         n_trials: int,
@@ -48,7 +47,7 @@ class Runner:
         epochs: int | None = None,
         max_epochs_total: int | None = None,
     ) -> None:
-        self.strategy, self.pool, self.data = strategy, pool, data
+        self.strategy, self.pool = strategy, pool
         self.make_spec, self.ledger, self.on_trial = make_spec, ledger, on_trial
         self.n_trials, self.timeout, self.epochs = n_trials, timeout, epochs
         self.max_epochs_total = max_epochs_total
@@ -176,10 +175,7 @@ class Runner:
         spec = self.make_spec(number, params, self.live)
         self._started_any = True
         trial.queue_time = time.perf_counter() - proposed
-        if isinstance(self.pool, InProcessPool):
-            self.pool.run(number, spec, self.data)
-        else:
-            self.pool.submit(number, spec)
+        self.pool.submit(number, spec)
 
     # ----------------------------------------------------------------------------------
     # Events

@@ -194,7 +194,6 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             runner = Runner(
                 self.strategy_,
                 pool,
-                TrialData(X, y, self.splits_),
                 make_spec,
                 n_trials=int(self.n_trials),
                 timeout=self.timeout,
@@ -244,7 +243,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             return
         slots = resolve_n_jobs(self.n_jobs)
         if slots == 1:
-            yield InProcessPool(), estimator
+            yield InProcessPool(TrialData(X, y, self.splits_)), estimator
             return
         if caps and estimator.get_params()["tf_threads"] is None:
             estimator.set_params(tf_threads=default_tf_threads(slots, None))
