@@ -122,7 +122,7 @@ class InProcessPool(Pool):
 
 
 class _Worker:
-    def __init__(self, tf_threads: int | None) -> None:
+    def __init__(self) -> None:
         parent, child = socket.socketpair()
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parents[1])
@@ -164,9 +164,8 @@ class _Worker:
 class ProcessPool(Pool):
     """``slots`` worker processes of our own (see the module docstring)."""
 
-    def __init__(self, slots: int, tf_threads: int | None) -> None:
+    def __init__(self, slots: int) -> None:
         self.slots = slots
-        self.tf_threads = tf_threads
         self._workers: list[_Worker] = []
         self._data: tuple[str, TrialData] | None = None
 
@@ -183,7 +182,7 @@ class ProcessPool(Pool):
                 return worker
         if len(self._workers) >= self.slots:
             raise RuntimeError("ProcessPool.submit: every slot is busy")
-        worker = _Worker(self.tf_threads)
+        worker = _Worker()
         self._workers.append(worker)
         return worker
 
@@ -321,7 +320,9 @@ def process_pool(slots: int, tf_threads: int | None) -> ProcessPool:
     for other in [k for k in _shared if k != key]:
         _shared.pop(other).close()
     if key not in _shared:
-        _shared[key] = ProcessPool(slots, tf_threads)
+        # The cap itself travels with each trial's estimator (applied in the worker's
+        # first fit); the key only makes sure those workers have not fitted before.
+        _shared[key] = ProcessPool(slots)
     return _shared[key]
 
 

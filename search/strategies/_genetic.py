@@ -53,9 +53,9 @@ class GeneticStrategy(Strategy):
     ``generations`` defaults to as many as the trial budget allows. DEAP draws from Python's
     global ``random``; this class swaps in its own seeded state around every DEAP call.
     The defaults (``eta=5, eta_growth=0.5, mutpb=1.0`` with the Latin-hypercube start,
-    (mu + lambda) survival and categorical resets) were chosen on the synthetic suite
-    (``python -m benchmarks.synthetic``, seeds 0-9, among 36 settings) and checked on
-    seeds 10-29, which took no part in the choice; the README gives the table.
+    (mu + lambda) survival and categorical resets) were chosen on the synthetic suite's
+    seeds 0-9 (``python -m benchmarks.synthetic --tune-genetic`` reruns the choice) and
+    checked on seeds 10-29, which took no part in it; the README gives the table.
 
     >>> from spaces import Space, Int
     >>> s = GeneticStrategy(population_size=4)
