@@ -16,14 +16,14 @@ __all__ = ["add_arguments", "main", "run_from_args"]
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The benchmark options (shared by ``python -m benchmarks`` and ``hpsearch bench``)."""
+    from benchmarks.harness import ROWS
     from benchmarks.profiles import PROFILES
-    from search.strategies import STRATEGIES
 
     parser.add_argument("--profile", choices=sorted(PROFILES), default="standard")
     parser.add_argument(
         "--datasets", nargs="+", choices=["california", "fashion_mnist"], default=None
     )
-    parser.add_argument("--strategies", nargs="+", choices=sorted(STRATEGIES), default=None)
+    parser.add_argument("--strategies", nargs="+", choices=sorted(ROWS), default=None)
     parser.add_argument("--seeds", nargs="+", type=int, default=None)
     parser.add_argument("--trials", type=int, default=None, help="trial budget per cell")
     parser.add_argument("--time-budget", type=float, default=None, help="seconds per cell")

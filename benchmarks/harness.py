@@ -34,11 +34,14 @@ from benchmarks.datasets import Dataset, load_dataset
 from benchmarks.profiles import DatasetPlan, Profile, get_profile
 from search import STRATEGIES, search
 from search.fingerprint import describe, short_hash
-from search.strategies import fit_grid_points
+from search.strategies import HyperbandStrategy, Strategy, TPEStrategy, fit_grid_points
 
 __all__ = [
     "BASELINE",
+    "MULTI_FIDELITY",
     "OPTIONAL_PEERS",
+    "ROWS",
+    "VARIANTS",
     "BenchmarkRun",
     "cell_name",
     "optional_peer_notes",
@@ -47,6 +50,16 @@ __all__ = [
 ]
 
 BASELINE = "seed_recipe"
+# Rows that are a strategy with options, fixed here before any run.
+VARIANTS: dict[str, Any] = {
+    "tpe-median": lambda: TPEStrategy(pruner="median"),  # Optuna's MedianPruner defaults
+    "hyperband-tpe": lambda: HyperbandStrategy(sampler="tpe"),  # BOHB's idea
+}
+# Every row a run may have, and the default rows (the variant with TPE sampling is opt-in).
+ROWS = [*STRATEGIES, *VARIANTS]
+DEFAULT_ROWS = [*STRATEGIES, "tpe-median"]
+# Rows whose budget is epochs: they get the epochs a one-shot row may train at most.
+MULTI_FIDELITY = frozenset({"hyperband", "asha", "hyperband-tpe"})
 # Peers we compare against when their packages are installed (extras); never faked.
 OPTIONAL_PEERS = {
     "keras_tuner": "KerasTuner RandomSearch / Hyperband (pip install keras-tuner tensorboard)",
@@ -106,6 +119,17 @@ def _cv_for(plan: DatasetPlan, data: Dataset) -> Any:
     return (data.X_valid, data.y_valid) if plan.cv == "valid" else plan.cv
 
 
+def epoch_budget(plan: DatasetPlan) -> int:
+    """The epochs a one-shot row may train at most (trials x epochs x folds): the budget of
+    a multi-fidelity row, so both may spend the same epochs."""
+    folds = plan.cv if isinstance(plan.cv, int) else 1
+    return plan.trials * plan.epochs * folds
+
+
+def _row_strategy(row: str) -> str | Strategy:
+    return VARIANTS[row]() if row in VARIANTS else row
+
+
 def _run_strategy_cell(
     data: Dataset,
     plan: DatasetPlan,
@@ -120,14 +144,18 @@ def _run_strategy_cell(
     progress: bool,
 ) -> dict[str, Any]:
     start = time.perf_counter()
+    budget: dict[str, Any] = {"n_trials": trials}
+    if strategy in MULTI_FIDELITY:
+        # Each rung run is a trial: the budget is epochs; n_trials only bounds the rungs.
+        budget = {"n_trials": 100 * trials, "max_epochs_total": epoch_budget(plan)}
     result = search(
-        strategy,
+        _row_strategy(strategy),
         plan.space(),
         plan.build_model,
         data.X_train,
         data.y_train,
         task=data.task,
-        n_trials=trials,
+        **budget,
         timeout=time_budget,
         cv=_cv_for(plan, data),
         epochs=plan.epochs,
@@ -148,6 +176,9 @@ def _run_strategy_cell(
             "elapsed": r.elapsed,
             "status": r.status,
             "error": r.error,
+            "epochs_trained": r.epochs_trained,
+            "fidelity": r.fidelity,
+            "parent": r.parent,
             **r.extras,
         }
         for r in result.search_.records_
@@ -155,6 +186,7 @@ def _run_strategy_cell(
     return {
         "best_params": result.best_params_,
         "best_val_score": result.best_score_,
+        "epochs_trained": int(sum(r.epochs_trained for r in result.search_.records_)),
         "wall": wall,
         "search_elapsed": result.elapsed_,
         "trials": trials_rows,
@@ -256,10 +288,10 @@ def run_benchmark(
     for name in names:
         if name not in prof.plans:
             raise ValueError(f"datasets: unknown {name!r}; choose from {sorted(prof.plans)}.")
-    chosen = strategies or list(STRATEGIES)
+    chosen = strategies or list(DEFAULT_ROWS)
     for strategy in chosen:
-        if strategy not in STRATEGIES:
-            raise ValueError(f"strategies: unknown {strategy!r}; choose from {sorted(STRATEGIES)}.")
+        if strategy not in ROWS:
+            raise ValueError(f"strategies: unknown {strategy!r}; choose from {sorted(ROWS)}.")
     if time_budget is not None and time_budget <= 0:
         raise ValueError(f"time_budget must be > 0 seconds, got {time_budget!r}.")
     out_dir = Path(out)

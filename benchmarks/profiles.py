@@ -83,7 +83,7 @@ PROFILES: dict[str, Profile] = {
                 fashion_mlp,
                 deep_mlp,
                 trials=4,
-                epochs=2,
+                epochs=3,  # at least eta = 3: Hyperband and ASHA need a rung to promote to
                 patience=1,
                 batch_size=64,
                 cv=2,

@@ -21,9 +21,18 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.harness import BASELINE, optional_peer_notes, trials_table
+from search.multifidelity import format_brackets, hyperband_brackets
 from search.result import markdown_table
+from search.strategies import rung_epochs
 
-__all__ = ["summary_table", "trials_to_reach", "write_report"]
+__all__ = [
+    "competing_scores",
+    "summary_table",
+    "time_to_reach",
+    "trials_to_reach",
+    "versus_random",
+    "write_report",
+]
 
 _PACKAGES = ("tensorflow", "keras", "scikeras", "scikit-learn", "optuna", "deap", "numpy")
 
@@ -49,6 +58,63 @@ def trials_to_reach(scores: list[float | None], fraction: float = 0.99) -> int |
     return None
 
 
+def competing_scores(trials: list[dict[str, Any]]) -> list[float | None]:
+    """Each trial's validation score where it competes for the best model: a multi-fidelity
+    trial below the largest fidelity any complete trial reached does not (its score after
+    a few epochs is not what the search returns), so it counts as None.
+
+    >>> competing_scores([{"score": 0.9, "fidelity": 1}, {"score": 0.5, "fidelity": 9}])
+    [None, 0.5]
+    """
+    reached = [t.get("fidelity") for t in trials if t.get("score") is not None]
+    top = max((f for f in reached if f is not None), default=None)
+    return [t["score"] if top is None or t.get("fidelity") in (None, top) else None for t in trials]
+
+
+def time_to_reach(trials: list[dict[str, Any]], target: float) -> float | None:
+    """Seconds until the best competing validation score first reaches ``target``."""
+    best = -math.inf
+    for t, s in sorted(zip(trials, competing_scores(trials), strict=True), key=_elapsed):
+        if s is not None and math.isfinite(s):
+            best = max(best, s)
+        if best >= target:
+            return float(t["elapsed"])
+    return None
+
+
+def _elapsed(pair: tuple[dict[str, Any], Any]) -> float:
+    return float(pair[0]["elapsed"])
+
+
+def versus_random(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
+    """Per seed and strategy: seconds to reach random search's final best validation score,
+    as a fraction of random's wall time, and the test score beside random's."""
+    own = [c for c in cells if c["dataset"] == dataset]
+    randoms = {c["seed"]: c for c in own if c["strategy"] == "random"}
+    rows = []
+    for cell in own:
+        base = randoms.get(cell["seed"])
+        if base is None or cell["strategy"] in ("random", BASELINE):
+            continue
+        target = max((s for s in competing_scores(base["trials"]) if s is not None), default=None)
+        if target is None:
+            continue
+        reached = time_to_reach(cell["trials"], target)
+        rows.append(
+            {
+                "strategy": cell["strategy"],
+                "seed": cell["seed"],
+                "s to random's best": "never" if reached is None else f"{reached:.0f}",
+                "/ random's wall": "n/a" if reached is None else f"{reached / base['wall']:.2f}",
+                "test score": f"{cell['test_score']:.4f}",
+                "random's test score": f"{base['test_score']:.4f}",
+                "epochs trained": cell.get("epochs_trained", "n/a"),
+                "random's epochs": base.get("epochs_trained", "n/a"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _best_so_far(scores: list[float | None]) -> np.ndarray:
     values = np.array([np.nan if s is None else s for s in scores], dtype=float)
     values = np.where(np.isfinite(values), values, -np.inf)
@@ -68,7 +134,7 @@ def summary_table(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
     rows = []
     for strategy, group in frame.groupby("strategy", sort=False):
         val = [float(c) for c in group["best_val_score"] if c is not None and math.isfinite(c)]
-        reached = [trials_to_reach([t["score"] for t in trials]) for trials in group["trials"]]
+        reached = [trials_to_reach(competing_scores(trials)) for trials in group["trials"]]
         reach = [r for r in reached if r is not None]
         row: dict[str, Any] = {"strategy": strategy, "seeds": len(group)}
         if task == "regression":
@@ -79,6 +145,8 @@ def summary_table(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
             row["val accuracy"] = _pm(val) if val else "n/a"
             row["test accuracy"] = _pm(list(group["test_accuracy"]))
         row["wall s"] = _pm(list(group["wall"]), digits=0)
+        epochs = [float(c.get("epochs_trained") or "nan") for c in own if c["strategy"] == strategy]
+        row["epochs trained"] = f"{np.mean(epochs):.0f}" if np.isfinite(epochs).all() else "n/a"
         row["trials to 99%"] = f"{np.mean(reach):.1f}" if reach else "n/a"
         row["failed trials"] = int(
             sum(t["status"] == "failed" for ts in group["trials"] for t in ts)
@@ -114,8 +182,9 @@ def _val_sign(task: str) -> tuple[float, str]:
 
 
 def _plot_convergence(
-    cells: list[dict[str, Any]], dataset: str, path: Path, *, by_time: bool
+    cells: list[dict[str, Any]], dataset: str, path: Path, *, by: str = "trials"
 ) -> Path:
+    by_time = by != "trials"  # time and epochs are both a cumulative axis
     task = next(c["task"] for c in cells if c["dataset"] == dataset)
     sign, label = _val_sign(task)
     fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -125,10 +194,13 @@ def _plot_convergence(
         runs = [c for c in cells if c["dataset"] == dataset and c["strategy"] == strategy]
         curves = []
         for c in runs:
-            best = _best_so_far([t["score"] for t in c["trials"]]) * sign
-            if by_time:
+            best = _best_so_far(competing_scores(c["trials"])) * sign
+            if by == "time":
                 times = np.array([t["elapsed"] for t in c["trials"]], dtype=float)
                 curves.append((times, best))
+            elif by == "epochs":
+                spent = [t.get("epochs_trained") or 0 for t in c["trials"]]
+                curves.append((np.cumsum(np.asarray(spent, dtype=float)), best))
             else:
                 curves.append((np.arange(1, len(best) + 1, dtype=float), best))
         if by_time:
@@ -169,11 +241,10 @@ def _plot_convergence(
                     if k == 0
                     else None,
                 )
-    ax.set_xlabel("wall-clock seconds" if by_time else "trial")
+    xlabel = {"time": "wall-clock seconds", "epochs": "epochs trained (all trials)"}
+    ax.set_xlabel(xlabel.get(by, "trial"))
     ax.set_ylabel(label)
-    ax.set_title(
-        f"{dataset}: best so far vs {'time' if by_time else 'trials'} (band: min-max over seeds)"
-    )
+    ax.set_title(f"{dataset}: best so far vs {by} (band: min-max over seeds)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -278,6 +349,26 @@ def _strategy_options(cells: list[dict[str, Any]]) -> list[str]:
     return [f"{name}: {text}" for name, text in seen.items()]
 
 
+def _rung_tables(cells: list[dict[str, Any]]) -> list[str]:
+    """Per dataset, the rungs the multi-fidelity rows ran (candidates@epochs)."""
+    lines: list[str] = []
+    for cell in cells:
+        settings = cell.get("settings", {})
+        config = settings.get("strategy_config") or {}
+        epochs, eta = settings.get("epochs"), config.get("eta")
+        if settings.get("strategy") not in ("hyperband", "asha") or None in (epochs, eta):
+            continue  # (the GA's eta is its mutation's, not a halving rate)
+        if "min_epochs" in config:
+            rungs = rung_epochs(int(epochs), int(eta), int(config["min_epochs"]))
+            text = f"rungs (epochs) {', '.join(map(str, rungs))}"
+        else:
+            text = format_brackets(hyperband_brackets(int(epochs), int(eta)))
+        line = f"{cell['dataset']}, {cell['strategy']} (R={epochs}, eta={eta}):\n{text}"
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
 def write_report(
     cells: list[dict[str, Any]],
     out: str | Path,
@@ -325,17 +416,23 @@ def write_report(
             *[f"<li>{html.escape(s)}</li>" for s in options],
             "</ul>",
         ]
+    rungs = _rung_tables(cells)
+    if rungs:
+        md += ["## Rungs of the multi-fidelity rows", ""]
+        md += [f"```\n{r}\n```" for r in rungs] + [""]
+        body_html += ["<h2>Rungs of the multi-fidelity rows</h2>"]
+        body_html += [f"<pre>{html.escape(r)}</pre>" for r in rungs]
     summaries = []
     for dataset in datasets:
         summary = summary_table(cells, dataset)
         summary.insert(0, "dataset", dataset)
         summaries.append(summary)
         figures = [
-            _plot_convergence(
-                cells, dataset, fig_dir / f"{dataset}_convergence_trials.png", by_time=False
-            ),
-            _plot_convergence(
-                cells, dataset, fig_dir / f"{dataset}_convergence_time.png", by_time=True
+            *(
+                _plot_convergence(
+                    cells, dataset, fig_dir / f"{dataset}_convergence_{by}.png", by=by
+                )
+                for by in ("trials", "time", "epochs")
             ),
             _plot_test_scores(cells, dataset, fig_dir / f"{dataset}_test_and_time.png"),
             _plot_training_curves(cells, dataset, fig_dir / f"{dataset}_training_curves.png"),
@@ -349,6 +446,16 @@ def write_report(
             markdown_table(params),
             "",
         ]
+        versus = versus_random(cells, dataset)
+        if not versus.empty:
+            md += [
+                "Time to reach random search's final best validation score (per seed; the "
+                "multi-fidelity rows count only their full-epoch trials):",
+                "",
+                markdown_table(versus),
+                "",
+            ]
+            body_html.append(versus.to_html(index=False))
         md += [f"![{f.stem}](figures/{f.name})" for f in figures] + [""]
         body_html += [
             f"<h2>{html.escape(dataset)}</h2>",

@@ -1,5 +1,5 @@
-"""One search interface for Keras models: grid, random, genetic (DEAP) and TPE (Optuna),
-run by one trial runner and judged by one evaluation protocol.
+"""One search interface for Keras models: grid, random, genetic (DEAP), TPE (Optuna),
+Hyperband and ASHA, run by one trial runner and judged by one evaluation protocol.
 
 >>> import numpy as np
 >>> from search import search
@@ -16,7 +16,9 @@ from search._parallel import local_cluster
 from search._pool import shutdown_workers
 from search.errors import AllTrialsFailedError
 from search.estimators import (
+    ASHASearchCV,
     GeneticSearchCV,
+    HyperbandSearchCV,
     SpaceGridSearchCV,
     SpaceRandomizedSearchCV,
     SpaceSearchCV,
@@ -26,8 +28,11 @@ from search.ledger import DEFAULT_STORAGE, Ledger, LedgerWriteError, StorageURL,
 from search.result import SearchResult
 from search.strategies import (
     STRATEGIES,
+    ASHAStrategy,
     GeneticStrategy,
     GridStrategy,
+    HyperbandStrategy,
+    Proposal,
     RandomStrategy,
     Strategy,
     TPEStrategy,
@@ -39,12 +44,17 @@ __all__ = [
     "DEFAULT_SCORING",
     "DEFAULT_STORAGE",
     "STRATEGIES",
+    "ASHASearchCV",
+    "ASHAStrategy",
     "AllTrialsFailedError",
     "GeneticSearchCV",
     "GeneticStrategy",
     "GridStrategy",
+    "HyperbandSearchCV",
+    "HyperbandStrategy",
     "Ledger",
     "LedgerWriteError",
+    "Proposal",
     "RandomStrategy",
     "SearchResult",
     "SpaceGridSearchCV",
@@ -63,4 +73,4 @@ __all__ = [
     "trials_frame",
 ]
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

@@ -52,7 +52,7 @@ def search(
     *,
     data: Any = None,
     task: str | None = None,
-    n_trials: int = 30,
+    n_trials: int | None = None,
     timeout: float | None = None,
     max_epochs_total: int | None = None,
     cv: Any = 3,
@@ -99,7 +99,14 @@ def search(
 
     Budget: ``n_trials``, ``timeout`` seconds and/or ``max_epochs_total`` (epochs trained
     over all trials and folds, the cost unit of multi-fidelity search), whichever ends
-    first; at least one trial runs, and running trials finish.
+    first; at least one trial runs, and running trials finish. ``n_trials=None``: 30, or
+    for ``"hyperband"`` / ``"asha"`` one round of Hyperband's brackets for ``epochs``
+    (each rung run is a trial; their budget is best given as ``max_epochs_total``).
+
+    ``"hyperband"`` and ``"asha"`` give candidates few epochs first and more to the best,
+    up to ``epochs``; a promotion continues its trained model (weights and optimizer
+    state). Options go through the strategy object: ``HyperbandStrategy(eta=3,
+    sampler="tpe")`` draws new candidates with TPE (BOHB's idea).
 
     ``pruner`` (with ``strategy="tpe"``): ``"median"``, ``"hyperband"`` or any
     ``optuna.pruners.BasePruner`` stops unpromising trials after an epoch of their first
@@ -130,7 +137,7 @@ def search(
     space_obj = _check_space(space, task)
     build: Callable[..., Any] = build_model if build_model is not None else _DEFAULT_BUILD[task]
     _check_build_model(build, space_obj)
-    check_budget(n_trials, timeout)
+    check_budget(30 if n_trials is None else n_trials, timeout)
     if max_epochs_total is not None:
         check_int("max_epochs_total", max_epochs_total, 1)
     check_int("seed", seed, 0)
@@ -191,7 +198,7 @@ def search(
         "strategy": searcher.strategy_.name,
         "strategy_config": searcher.strategy_.get_config(),
         "task": task,
-        "n_trials": n_trials,
+        "n_trials": searcher.n_trials_,
         "timeout": timeout,
         "max_epochs_total": max_epochs_total,
         "cv": repr(splitter),

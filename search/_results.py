@@ -62,9 +62,22 @@ def cv_results(trials: list[Trial], n_splits: int, names: list[str]) -> dict[str
 
 
 def best_index(trials: list[Trial]) -> int | None:
-    """The index of the best complete trial (the first of equals), or None."""
+    """The index of the best complete trial (the first of equals), or None.
+
+    With multi-fidelity trials only those of the largest fidelity any complete trial
+    reached compete (as scikit-learn's halving search takes ``best_`` from its last
+    iteration): a 1-epoch score is never compared with a full one.
+
+    >>> short = Trial(0, "asha", {"n": 1}, state="complete", fold_scores=[0.9], fidelity=1)
+    >>> full = Trial(1, "asha", {"n": 2}, state="complete", fold_scores=[0.5], fidelity=9)
+    >>> best_index([short, full])
+    1
+    """
+    top = max((t.fidelity for t in trials if t.complete and t.fidelity is not None), default=None)
     best: int | None = None
     for i, t in enumerate(trials):
-        if t.complete and (best is None or t.score > trials[best].score):
+        if not t.complete or (top is not None and t.fidelity != top):
+            continue
+        if best is None or t.score > trials[best].score:
             best = i
     return best

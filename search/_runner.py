@@ -19,8 +19,8 @@ from search._fit import TrialOutcome, TrialSpec
 from search._pool import Died, Done, Epoch, InProcessPool, Pool
 from search.errors import AllTrialsFailedError
 from search.ledger import Ledger
-from search.strategies import Params, Strategy
-from search.trial import Trial, params_key
+from search.strategies import Params, Proposal, Strategy
+from search.trial import Trial, candidate_key
 
 __all__ = ["Runner"]
 
@@ -57,12 +57,15 @@ class Runner:
         self.running: dict[int, Trial] = {}  # mine, training now
         self.running_keys: dict[str, int] = {}
         self.foreign: dict[int, str] = {}  # claimed by another process, still running
+        self.foreign_proposals: dict[str, Proposal | None] = {}
         self.waiting: dict[str, list[Params]] = {}  # proposals awaiting a running outcome
         self._offline = 0
         self._done = False
         self._duplicates = 0
         self._next_number = 0
         self._started_any = False
+        # Trained models a multi-fidelity strategy may still promote: trial -> per fold.
+        self.models: dict[int, list[bytes]] = {}
         if isinstance(pool, InProcessPool):
             pool.decide = self._decide
         if ledger is not None:
@@ -124,12 +127,14 @@ class Runner:
 
     def _fill(self) -> None:
         while not self._done and self.pool.running() < self.pool.slots and self._budget_left():
-            params = self.strategy.ask()
-            if params is None:
+            asked = self.strategy.ask()
+            if asked is None:
                 if not (self.running or self.foreign):
                     self._done = True
                 return
-            key = params_key(params)
+            proposal = asked if isinstance(asked, Proposal) else None
+            params = asked.params if isinstance(asked, Proposal) else asked
+            key = candidate_key(params, None if proposal is None else proposal.epochs)
             known = self.by_key.get(key)
             if known is not None:
                 self._duplicates += 1
@@ -141,13 +146,13 @@ class Runner:
                 self.waiting.setdefault(key, []).append(params)
                 continue
             self._duplicates = 0
-            self._start(key, params)
+            self._start(key, params, proposal)
             if isinstance(self.pool, InProcessPool):
                 self._handle(self.pool.wait(0))
 
-    def _start(self, key: str, params: Params) -> None:
+    def _start(self, key: str, params: Params, proposal: Proposal | None = None) -> None:
         proposed = time.perf_counter()
-        claim = None if self.ledger is None else self.ledger.claim(params, self.strategy.name)
+        claim = None if self.ledger is None else self.ledger.claim(params, self.strategy.name, key)
         if claim is not None and not claim.offline:
             if claim.taken:
                 if claim.finished is not None:
@@ -155,6 +160,7 @@ class Runner:
                     self.strategy.tell(replace(claim.finished, params=params))
                 else:
                     self.foreign[claim.number] = key
+                    self.foreign_proposals[key] = proposal
                     self.waiting.setdefault(key, []).append(params)
                 return
             number = claim.number
@@ -169,10 +175,24 @@ class Runner:
         trial = Trial(
             number, self.strategy.name, params, epochs=self.epochs, extras=dict(self.strategy.info)
         )
+        spec = self.make_spec(number, params, self.live)
+        if proposal is not None:
+            # A promotion continues its parent's models; without them (a resumed search
+            # keeps no models) it trains from scratch to the same epochs.
+            models = None if proposal.parent is None else self.models.get(proposal.parent)
+            start = 0 if models is None else self._epochs_of(proposal.parent)
+            trial.epochs = trial.fidelity = proposal.epochs
+            trial.parent, trial.start_epoch = proposal.parent, start
+            spec = replace(
+                spec,
+                epochs=proposal.epochs,
+                start_epoch=start,
+                models=models,
+                keep_model=proposal.keep_model,
+            )
         self.running[number] = trial
         self.running_keys[key] = number
         self.waiting.setdefault(key, []).insert(0, params)
-        spec = self.make_spec(number, params, self.live)
         self._started_any = True
         trial.queue_time = time.perf_counter() - proposed
         self.pool.submit(number, spec)
@@ -200,6 +220,10 @@ class Runner:
         trial.curve[fold].append(score)
         return bool(self.strategy.should_stop(trial, fold, epoch, score))
 
+    def _epochs_of(self, number: int | None) -> int:
+        parent = self.trials.get(number) if number is not None else None
+        return 0 if parent is None or parent.epochs is None else parent.epochs
+
     def _end(self, number: int, outcome: TrialOutcome) -> None:
         trial = self.running.pop(number)
         trial.state = outcome.state
@@ -213,15 +237,20 @@ class Runner:
         if self.ledger is not None:
             self.ledger.finish(trial)
         self._record(trial)
-        key = params_key(trial.params)
-        del self.running_keys[key]
-        self._tell_waiting(key, trial)
+        if outcome.models and trial.complete:
+            self.models[number] = outcome.models
+        del self.running_keys[trial.key]
+        self._tell_waiting(trial.key, trial)
+        if self.models:
+            needed = self.strategy.needs_models()
+            for kept in [n for n in self.models if n not in needed]:
+                del self.models[kept]
         if self.on_trial is not None:
             self.on_trial(trial)
 
     def _record(self, trial: Trial) -> None:
         self.trials[trial.number] = trial
-        self.by_key[params_key(trial.params)] = trial
+        self.by_key[trial.key] = trial
         self._next_number = max(self._next_number, trial.number + 1)
 
     def _tell_waiting(self, key: str, trial: Trial) -> None:
@@ -241,7 +270,7 @@ class Runner:
                 del self.foreign[number]
                 waiting = self.waiting.pop(key, [])
                 if waiting:
-                    self._start(key, waiting[0])
+                    self._start(key, waiting[0], self.foreign_proposals.get(key))
                     self.waiting.setdefault(key, []).extend(waiting[1:])
 
     def _abort(self, reason: str) -> None:

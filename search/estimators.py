@@ -33,8 +33,10 @@ from search.errors import AllTrialsFailedError
 from search.fingerprint import fingerprint, short_hash
 from search.ledger import DEFAULT_STORAGE, Ledger, StorageURL
 from search.strategies import (
+    ASHAStrategy,
     GeneticStrategy,
     GridStrategy,
+    HyperbandStrategy,
     RandomStrategy,
     Strategy,
     TPEStrategy,
@@ -43,8 +45,10 @@ from search.trial import Trial, trials_frame
 from spaces import Space, get_preset
 
 __all__ = [
+    "ASHASearchCV",
     "AllTrialsFailedError",
     "GeneticSearchCV",
+    "HyperbandSearchCV",
     "SpaceGridSearchCV",
     "SpaceRandomizedSearchCV",
     "SpaceSearchCV",
@@ -62,7 +66,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         strategy: a ``search.strategies.Strategy``; ``None`` uses the class's own.
         n_trials, timeout, max_epochs_total: the budget: trials, seconds and/or epochs
             trained over all trials and folds, whichever ends first (at least one trial
-            runs; running trials finish).
+            runs; running trials finish). ``n_trials=None``: the strategy's default (30;
+            Hyperband and ASHA: one round of Hyperband's brackets; each rung run is a trial).
         scoring: a scikit-learn scoring (greater is better); ``None``: the estimator's.
         n_jobs: trials at once (scikit-learn's meaning; clamped to the cores).
         refit: retrain the best candidate on all of ``X, y``.
@@ -95,7 +100,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         space: Space | str,
         *,
         strategy: Strategy | None = None,
-        n_trials: int = 30,
+        n_trials: int | None = None,
         timeout: float | None = None,
         max_epochs_total: int | None = None,
         scoring: Any = None,
@@ -146,7 +151,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         return space
 
     def _check_params(self) -> None:
-        check_budget(self.n_trials, self.timeout)
+        check_budget(30 if self.n_trials is None else self.n_trials, self.timeout)
         if self.max_epochs_total is not None:
             check_int("max_epochs_total", self.max_epochs_total, 1)
         check_int("seed", self.seed, 0)
@@ -169,7 +174,11 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self._check_params()
         self.space_ = self._checked_space()
         self.strategy_ = copy.deepcopy(self.strategy or type(self)._default_strategy())
-        self.strategy_.bind(self.space_, int(self.n_trials), int(self.seed))
+        epochs = self.estimator.get_params().get("epochs")
+        self.n_trials_ = (
+            self.strategy_.default_n_trials(epochs) if self.n_trials is None else self.n_trials
+        )
+        self.strategy_.bind(self.space_, int(self.n_trials_), int(self.seed), epochs=epochs)
         self.scorer_ = check_scoring(self.estimator, scoring=self.scoring)
         X, y = np.asarray(X), np.asarray(y)
         splitter = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
@@ -186,7 +195,6 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         # The search loop and the refit run here, in the user's process: no thread caps.
         with search_process(), self._pool(X, y) as (pool, estimator):
             self.tf_threads_ = getattr(estimator, "tf_threads", None)
-            epochs = estimator.get_params().get("epochs")
 
             def make_spec(number: int, params: dict[str, Any], live: bool) -> TrialSpec:
                 return TrialSpec(number, params, estimator, self.scorer_, fit_params, live)
@@ -195,7 +203,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
                 self.strategy_,
                 pool,
                 make_spec,
-                n_trials=int(self.n_trials),
+                n_trials=int(self.n_trials_),
                 timeout=self.timeout,
                 ledger=self.ledger_,
                 on_trial=self._progress_bar(),
@@ -301,7 +309,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             return None
         from tqdm.auto import tqdm
 
-        self._bar = tqdm(total=self.n_trials, desc=f"{self.strategy_.name} search", unit="trial")
+        self._bar = tqdm(total=self.n_trials_, desc=f"{self.strategy_.name} search", unit="trial")
         seen: list[Trial] = []
 
         def update(trial: Trial) -> None:
@@ -345,3 +353,16 @@ class TPESearchCV(SpaceSearchCV):
     """Optuna TPE search (``TPEStrategy``) through ask/tell."""
 
     _default_strategy = TPEStrategy
+
+
+class HyperbandSearchCV(SpaceSearchCV):
+    """Hyperband over epochs with promotions that continue training (``HyperbandStrategy``);
+    the estimator's ``epochs`` is the largest resource."""
+
+    _default_strategy = HyperbandStrategy
+
+
+class ASHASearchCV(SpaceSearchCV):
+    """Asynchronous successive halving over epochs (``ASHAStrategy``)."""
+
+    _default_strategy = ASHAStrategy

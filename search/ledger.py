@@ -317,6 +317,9 @@ class Ledger:
             extras=dict(data.get("extras", {})),
             elapsed=float(data.get("elapsed", 0.0)),
             resumed=True,
+            fidelity=data.get("fidelity"),
+            parent=data.get("parent"),
+            start_epoch=int(data.get("start_epoch", 0)),
         )
 
     def fail_stale(self) -> int:
@@ -338,20 +341,22 @@ class Ledger:
     # ------------------------------------------------------------------------------
     # Writing
     # ------------------------------------------------------------------------------
-    def claim(self, params: dict[str, Any], strategy: str) -> Claim:
+    def claim(self, params: dict[str, Any], strategy: str, key: str | None = None) -> Claim:
         """Create trial ``RUNNING`` for ``params`` unless another process has it already.
+
+        ``key`` identifies the candidate (default ``params_key(params)``; a multi-fidelity
+        trial's key names its epochs too).
 
         If the ledger cannot be written (after retries) the answer is ``offline``: the
         search trains the candidate anyway and the trial is counted in ``missing``.
         """
         try:
-            return self._claim(params, strategy)
+            return self._claim(params, strategy, key or params_key(params))
         except LedgerWriteError as exc:
             self._failed(exc)
             return Claim(-1, offline=True)
 
-    def _claim(self, params: dict[str, Any], strategy: str) -> Claim:
-        key = params_key(params)
+    def _claim(self, params: dict[str, Any], strategy: str, key: str) -> Claim:
         template = FrozenTrial(
             number=-1,
             state=TrialState.RUNNING,

@@ -18,14 +18,16 @@ Tiny models and data for tests and examples are here too (``tiny_regressor``,
 
 from __future__ import annotations
 
+import inspect
 import math
 import random
 from typing import Any
 
 import keras
 import numpy as np
+import pandas as pd
 
-from search.strategies import Strategy
+from search.strategies import Proposal, Strategy
 from search.trial import Trial, params_key
 from spaces import Categorical, Float, Int, Space
 
@@ -100,38 +102,43 @@ def drive(
     seed: int = 0,
     workers: int = 1,
     shuffle: random.Random | None = None,
+    epochs: int = 9,
 ) -> list[Trial]:
     """Run ``strategy`` on ``objective`` as the runner would, training nothing.
 
     ``workers`` proposals are kept in flight; ``shuffle`` tells them in a random order.
-    A failing objective (raising) gives a failed trial.
+    A failing objective (raising) gives a failed trial. ``epochs`` is the search's epochs
+    (a multi-fidelity strategy's largest resource); ``objective`` may take ``epochs=`` to
+    score a ``Proposal`` at its fidelity.
     """
-    strategy.bind(space, n_trials, seed)
+    strategy.bind(space, n_trials, seed, epochs=epochs)
+    takes_epochs = "epochs" in inspect.signature(objective).parameters
     trials: list[Trial] = []
-    in_flight: list[dict[str, Any]] = []
+    in_flight: list[Any] = []
     asked = 0
     while True:
         while asked < n_trials and len(in_flight) < workers:
-            params = strategy.ask()
-            if params is None:
+            proposal = strategy.ask()
+            if proposal is None:
                 break
-            in_flight.append(params)
+            in_flight.append(proposal)
             asked += 1
         if not in_flight:
             return trials
         if shuffle is not None:
             shuffle.shuffle(in_flight)
-        params = in_flight.pop(0)
+        proposal = in_flight.pop(0)
+        fidelity = proposal.epochs if isinstance(proposal, Proposal) else None
+        params = proposal.params if isinstance(proposal, Proposal) else proposal
+        trial = Trial(len(trials), strategy.name, params, state="failed", fidelity=fidelity)
+        trial.parent = proposal.parent if isinstance(proposal, Proposal) else None
         try:
-            trial = Trial(
-                len(trials),
-                strategy.name,
-                params,
-                state="complete",
-                fold_scores=[float(objective(params))],
+            value = (
+                objective(params, epochs=fidelity or epochs) if takes_epochs else objective(params)
             )
+            trial.state, trial.fold_scores = "complete", [float(value)]
         except Exception as exc:
-            trial = Trial(len(trials), strategy.name, params, state="failed", error=str(exc))
+            trial.error = str(exc)
         strategy.tell(trial)
         trials.append(trial)
 
@@ -184,7 +191,7 @@ class StrategyContract:
 
     def test_telling_an_unknown_trial_is_an_error(self) -> None:
         strategy = self.make_strategy()
-        strategy.bind(self.space, 12, 0)
+        strategy.bind(self.space, 12, 0, epochs=9)
         stranger = Trial(99, strategy.name, {"x": 9.0, "n": 0, "kind": "z"}, state="complete")
         stranger.fold_scores = [1.0]
         try:
@@ -230,9 +237,15 @@ class SearchContract:
         assert set(trials["strategy"]) == {self.name}
         for params in trials["params"]:
             assert TINY_SPACE.cast(params) == params
-        assert len({params_key(p) for p in trials["params"]}) == 4  # no duplicates
+        # No candidate twice at the same fidelity (a promotion is the same one at more epochs).
+        pairs = zip(trials["params"], trials["fidelity"], strict=True)
+        keys = {f"{params_key(p)}@{f}" for p, f in pairs}
+        assert len(keys) == 4
         assert result.best_params_ in list(trials["params"])
-        assert result.best_score_ == trials["score"].max()
+        best = trials.loc[result.search_.best_index_]
+        top = best["fidelity"]
+        rivals = trials[trials["fidelity"].isna() if pd.isna(top) else trials["fidelity"] == top]
+        assert result.best_score_ == best["score"] == rivals["score"].max()
         assert result.best_estimator_.predict(X[:3]).shape == (3,)
         assert len(result.cv_results_["params"]) == 4
         assert all(len(f) == 2 and all(math.isfinite(s) for s in f) for f in trials["fold_scores"])

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["TRIAL_STATES", "Trial", "params_key", "short_error", "trials_frame"]
+__all__ = ["TRIAL_STATES", "Trial", "candidate_key", "params_key", "short_error", "trials_frame"]
 
 # running -> complete | pruned | failed. A pruned trial was stopped on purpose (by a
 # strategy's per-epoch rule); a failed one raised, diverged, lost its worker or was
@@ -24,6 +24,17 @@ def params_key(params: dict[str, Any]) -> str:
     '{"a": 0.5, "b": 1}'
     """
     return json.dumps(params, sort_keys=True, default=repr)
+
+
+def candidate_key(params: dict[str, Any], fidelity: int | None = None) -> str:
+    """``params_key``, plus the epochs when a multi-fidelity strategy chose them: the same
+    candidate at 3 and at 9 epochs are two trials.
+
+    >>> candidate_key({"a": 1}, 9)
+    '{"a": 1}@9'
+    """
+    key = params_key(params)
+    return key if fidelity is None else f"{key}@{fidelity}"
 
 
 def short_error(text: str | None) -> str | None:
@@ -66,6 +77,16 @@ class Trial:
     extras: dict[str, Any] = field(default_factory=dict)
     elapsed: float = 0.0  # seconds since the search started, when the trial ended
     resumed: bool = False
+    # Multi-fidelity: the epochs the strategy asked for (None: the search's epochs), and
+    # the trial whose trained model this one continued from epoch ``start_epoch``.
+    fidelity: int | None = None
+    parent: int | None = None
+    start_epoch: int = 0
+
+    @property
+    def key(self) -> str:
+        """The candidate's identity for duplicates and resume (``candidate_key``)."""
+        return candidate_key(self.params, self.fidelity)
 
     @property
     def complete(self) -> bool:
@@ -157,6 +178,9 @@ _COLUMNS = [
     "queue_time",
     "elapsed",
     "resumed",
+    "fidelity",
+    "parent",
+    "start_epoch",
 ]
 
 
@@ -178,6 +202,9 @@ def trials_frame(trials: list[Trial]) -> pd.DataFrame:
             "queue_time": trial.queue_time,
             "elapsed": trial.elapsed,
             "resumed": trial.resumed,
+            "fidelity": trial.fidelity,
+            "parent": trial.parent,
+            "start_epoch": trial.start_epoch,
         }
         row.update({f"param_{k}": v for k, v in trial.params.items()})
         row.update(trial.extras)

@@ -3,27 +3,34 @@
 One file per strategy beside ``_base.py``; ``STRATEGIES`` is the one registry of names.
 
 >>> sorted(STRATEGIES)
-['genetic', 'grid', 'random', 'tpe']
+['asha', 'genetic', 'grid', 'hyperband', 'random', 'tpe']
 """
 
 from __future__ import annotations
 
-from search.strategies._base import Params, Strategy
+from search.strategies._asha import ASHAStrategy
+from search.strategies._base import Params, Proposal, Strategy
+from search.strategies._fidelity import rung_epochs
 from search.strategies._genetic import GeneticStrategy
+from search.strategies._hyperband import HyperbandStrategy
 from search.strategies._listed import GridStrategy, RandomStrategy, fit_grid_points
 from search.strategies._tpe import PRUNERS, TPEStrategy
 
 __all__ = [
     "PRUNERS",
     "STRATEGIES",
+    "ASHAStrategy",
     "GeneticStrategy",
     "GridStrategy",
+    "HyperbandStrategy",
     "Params",
+    "Proposal",
     "RandomStrategy",
     "Strategy",
     "TPEStrategy",
     "fit_grid_points",
     "make_strategy",
+    "rung_epochs",
 ]
 
 STRATEGIES: dict[str, type[Strategy]] = {
@@ -31,6 +38,8 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "random": RandomStrategy,
     "genetic": GeneticStrategy,
     "tpe": TPEStrategy,
+    "hyperband": HyperbandStrategy,
+    "asha": ASHAStrategy,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -94,14 +95,21 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
     for name in ("report.md", "report.html", "trials.csv", "summary.csv"):
         assert (out / name).stat().st_size > 0, name
     figures = sorted((out / "figures").glob("*.png"))
-    assert len(figures) == 8 and all(f.stat().st_size > 5000 for f in figures)
+    assert len(figures) == 10 and all(f.stat().st_size > 5000 for f in figures)
 
     trials = pd.read_csv(out / "trials.csv")
     assert set(trials["dataset"]) == {"california", "fashion_mnist"}
     cal = trials[trials["dataset"] == "california"]
-    assert set(cal["strategy"]) == {"grid", "random", "genetic", "tpe", BASELINE}
+    ours = {"random", "genetic", "tpe", "tpe-median", "hyperband", "asha"}
+    assert set(cal["strategy"]) == {"grid", *ours, BASELINE}
     fm = trials[trials["dataset"] == "fashion_mnist"]
-    assert set(fm["strategy"]) == {"random", "genetic", "tpe"}  # grid cannot fit 4 trials
+    assert set(fm["strategy"]) == ours  # grid cannot fit 4 trials
+    # Multi-fidelity rows spend at most the epochs a one-shot row may (8 x 3 x 2 folds).
+    cells = json.loads((out / "cells.json").read_text())
+    for cell in cells:
+        if cell["strategy"] in ("hyperband", "asha") and cell["dataset"] == "california":
+            assert 0 < cell["epochs_trained"] <= 48 + 3 * 2 * 2  # running trials finish
+            assert any(t["parent"] is not None for t in cell["trials"])
     assert set(trials["seed"]) == {0, 1}
     assert trials.loc[trials["status"] == "complete", "val_score"].notna().all()
 
@@ -113,7 +121,9 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
     assert "grid skipped at 4 trials" in report and "KerasTuner" in report
     assert "tensorflow:" in report and "cores:" in report
     html = (out / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 8
+    assert html.count("data:image/png;base64,") == 10
+    assert "Time to reach random search's final best" in report
+    assert "california, hyperband (R=3, eta=3):" in report and "s=1      3@1, 1@3" in report
 
     saved = {p.name: p.stat().st_mtime_ns for p in (out / "cells").glob("*.json")}
     capsys.readouterr()
@@ -128,3 +138,27 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
         == 0
     )
     assert "saved with other settings, run again" in capsys.readouterr().out
+
+
+def test_time_to_reach_randoms_best_counts_full_fidelity_trials_only() -> None:
+    from benchmarks.report import time_to_reach, versus_random
+
+    def cell(strategy: str, trials: list[tuple[float, float, int | None]], wall: float):
+        rows = [{"score": s, "elapsed": e, "fidelity": f} for s, e, f in trials]
+        return {
+            "dataset": "d",
+            "seed": 0,
+            "strategy": strategy,
+            "trials": rows,
+            "wall": wall,
+            "test_score": -1.0,
+            "epochs_trained": 10,
+        }
+
+    random = cell("random", [(-3.0, 10, None), (-2.0, 20, None), (-2.5, 30, None)], 30.0)
+    # A 1-epoch score of -1.0 at 2 s does not count: the first full-epoch trial to reach
+    # random's best (-2.0) ends at 12 s.
+    hb = cell("hyperband", [(-1.0, 2, 1), (-2.2, 6, 9), (-1.9, 12, 9)], 15.0)
+    assert time_to_reach(hb["trials"], -2.0) == 12.0
+    table = versus_random([random, hb], "d")
+    assert table.to_dict("records")[0]["/ random's wall"] == "0.40"

@@ -3,7 +3,14 @@ and the training tier, as Optuna's samplers share one suite."""
 
 from __future__ import annotations
 
-from search.strategies import GeneticStrategy, GridStrategy, RandomStrategy, TPEStrategy
+from search.strategies import (
+    ASHAStrategy,
+    GeneticStrategy,
+    GridStrategy,
+    HyperbandStrategy,
+    RandomStrategy,
+    TPEStrategy,
+)
 from search.testing import SearchContract, StrategyContract
 
 
@@ -35,6 +42,21 @@ class TestTPEStrategy(StrategyContract):
         return TPEStrategy(n_startup_trials=3)
 
 
+class TestHyperbandStrategy(StrategyContract):
+    def make_strategy(self):
+        return HyperbandStrategy()
+
+
+class TestBOHBStrategy(StrategyContract):
+    def make_strategy(self):
+        return HyperbandStrategy(sampler="tpe", n_startup_trials=3)
+
+
+class TestASHAStrategy(StrategyContract):
+    def make_strategy(self):
+        return ASHAStrategy()
+
+
 class TestGridSearch(SearchContract):
     strategy = "grid"
 
@@ -49,3 +71,17 @@ class TestGeneticSearch(SearchContract):
 
 class TestTPESearch(SearchContract):
     strategy = "tpe"
+
+
+# Multi-fidelity strategies need epochs >= eta: 3 epochs gives rungs of 1 and 3 epochs.
+_MULTI_FIDELITY = {**SearchContract.fast, "epochs": 3}
+
+
+class TestHyperbandSearch(SearchContract):
+    strategy = "hyperband"
+    fast = _MULTI_FIDELITY
+
+
+class TestASHASearch(SearchContract):
+    strategy = "asha"
+    fast = _MULTI_FIDELITY

@@ -200,6 +200,21 @@ def test_dask_local_cluster_runs_every_strategy(strategy, reg_data, by_value, da
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("strategy", ["hyperband", "asha"])
+def test_promotions_continue_trained_models_across_workers(
+    strategy, reg_data, by_value, dask_client
+) -> None:
+    X, y = reg_data
+    settings = {**FAST, "epochs": 3, "early_stopping": False, "n_trials": 6}
+    for extra in ({"n_jobs": 2}, {"backend": "dask", "scheduler": dask_client}):
+        trials = search(strategy, SPACE, tiny_regressor, X, y, **settings, **extra).trials_
+        assert (trials["status"] == "complete").all() and len(trials) == 6
+        promoted = trials[trials["parent"].notna()]
+        # The model came back from one worker and went to another: only 2 more epochs.
+        assert len(promoted) >= 1 and (promoted["epochs_trained"] == 2 * 2).all()
+
+
+@pytest.mark.slow
 def test_thread_cap_reaches_dask_workers(reg_data, by_value, dask_client) -> None:
     X, y = reg_data
     result = search(
