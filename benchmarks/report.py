@@ -356,7 +356,7 @@ def _rung_tables(cells: list[dict[str, Any]]) -> list[str]:
         settings = cell.get("settings", {})
         config = settings.get("strategy_config") or {}
         epochs, eta = settings.get("epochs"), config.get("eta")
-        if settings.get("strategy") not in ("hyperband", "asha") or None in (epochs, eta):
+        if settings.get("strategy") not in ("hyperband", "asha") or epochs is None or eta is None:
             continue  # (the GA's eta is its mutation's, not a halving rate)
         if "min_epochs" in config:
             rungs = rung_epochs(int(epochs), int(eta), int(config["min_epochs"]))
