@@ -17,7 +17,15 @@ from models._estimators import (
     make_estimator,
     search_process,
 )
-from models.builders import FeatureSlice, classifier_mlp, deep_mlp, regression_mlp, wide_deep
+from models.builders import (
+    FeatureSlice,
+    classifier_mlp,
+    deep_mlp,
+    per_layer_classifier,
+    per_layer_regressor,
+    regression_mlp,
+    wide_deep,
+)
 
 __all__ = [
     "FeatureSlice",
@@ -27,6 +35,8 @@ __all__ = [
     "classifier_mlp",
     "deep_mlp",
     "make_estimator",
+    "per_layer_classifier",
+    "per_layer_regressor",
     "regression_mlp",
     "search_process",
     "wide_deep",

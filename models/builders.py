@@ -9,6 +9,7 @@ model, exactly as the course writes them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,8 @@ __all__ = [
     "FeatureSlice",
     "classifier_mlp",
     "deep_mlp",
+    "per_layer_classifier",
+    "per_layer_regressor",
     "regression_mlp",
     "wide_deep",
 ]
@@ -257,5 +260,109 @@ def wide_deep(
     concat = keras.layers.concatenate([wide, deep])
     output = keras.layers.Dense(1)(concat)
     model = keras.Model(inputs=inputs, outputs=output)
+    model.compile(loss="mse", optimizer=_optimizer(optimizer, _learning_rate(learning_rate)))
+    return model
+
+
+_LAYER_KEYS = re.compile(r"^(units|activation|batch_norm|dropout|dropout_rate)_(\d+)$")
+# What scikeras adds for a build function that takes **kwargs.
+_SCIKERAS_EXTRAS = frozenset({"compile_kwargs", "params"})
+
+
+def _layer_settings(hidden_layers: int, layers: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per layer ``i`` (1-based) its ``units_i``, ``activation_i``... (None: the default)."""
+    settings: list[dict[str, Any]] = [{} for _ in range(hidden_layers)]
+    for name, value in layers.items():
+        if name in _SCIKERAS_EXTRAS:
+            continue
+        match = _LAYER_KEYS.match(name)
+        if match is None:
+            raise ValueError(
+                f"per-layer builders take units_<i>, activation_<i>, batch_norm_<i>, "
+                f"dropout_<i>, dropout_rate_<i>; got {name!r}."
+            )
+        key, layer = match.group(1), int(match.group(2))
+        if 1 <= layer <= hidden_layers and value is not None:
+            settings[layer - 1][key] = value
+    return settings
+
+
+def _per_layer_stack(
+    model: keras.Sequential, hidden_layers: int, layers: Mapping[str, Any], default_units: int
+) -> None:
+    for i, layer in enumerate(_layer_settings(hidden_layers, layers), start=1):
+        units = _positive_int(f"units_{i}", layer.get("units", default_units))
+        activation = _choice(f"activation_{i}", layer.get("activation", "relu"), _ACTIVATIONS)
+        batch_norm = _choice(f"batch_norm_{i}", layer.get("batch_norm", "none"), _BATCH_NORM)
+        dropout = _choice(f"dropout_{i}", layer.get("dropout", "none"), _DROPOUT)
+        rate = layer.get("dropout_rate", 0.2)
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
+            raise ValueError(f"dropout_rate_{i} must be a number in [0, 1), got {rate!r}.")
+        if batch_norm == "before":
+            model.add(keras.layers.Dense(units))
+            model.add(keras.layers.BatchNormalization())
+            model.add(keras.layers.Activation(activation))
+        else:
+            model.add(keras.layers.Dense(units, activation=activation))
+            if batch_norm == "after":
+                model.add(keras.layers.BatchNormalization())
+        if dropout == "dropout" and rate > 0:
+            model.add(keras.layers.Dropout(rate))
+        elif dropout == "alpha" and rate > 0:
+            model.add(keras.layers.AlphaDropout(rate))
+
+
+def per_layer_classifier(
+    hidden_layers: int = 2,
+    optimizer: str = "adam",
+    learning_rate: float = 1e-3,
+    meta: Mapping[str, Any] | None = None,
+    input_shape: tuple[int, ...] | None = None,
+    n_classes: int | None = None,
+    **layers: Any,
+) -> keras.Model:
+    """The course's deep Fashion-MNIST classifier with settings per layer: layer ``i`` has
+    ``units_i``, ``activation_i`` (relu/selu...), ``batch_norm_i`` (none/before/after),
+    ``dropout_i`` (none/dropout/alpha) and ``dropout_rate_i``. Only the first
+    ``hidden_layers`` layers are built; settings of others, and ``None`` (an inactive
+    conditional parameter), are ignored.
+
+    >>> m = per_layer_classifier(2, units_1=64, units_2=32, dropout_2="dropout",
+    ...                          dropout_rate_2=0.3, input_shape=(784,), n_classes=10)
+    >>> [layer.units for layer in m.layers if hasattr(layer, "units")]
+    [64, 32, 10]
+    """
+    hidden_layers = _positive_int("hidden_layers", hidden_layers)
+    classes = _n_classes(meta, n_classes)
+    model = keras.Sequential(
+        [keras.Input(shape=_input_shape(meta, input_shape)), keras.layers.Flatten()]
+    )
+    _per_layer_stack(model, hidden_layers, layers, default_units=100)
+    model.add(keras.layers.Dense(classes, activation="softmax"))
+    model.compile(
+        loss="sparse_categorical_crossentropy",
+        optimizer=_optimizer(optimizer, _learning_rate(learning_rate)),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def per_layer_regressor(
+    hidden_layers: int = 1,
+    optimizer: str = "adam",
+    learning_rate: float = 1e-3,
+    meta: Mapping[str, Any] | None = None,
+    input_shape: tuple[int, ...] | None = None,
+    **layers: Any,
+) -> keras.Model:
+    """The course's regression MLP with settings per layer (see ``per_layer_classifier``).
+
+    >>> per_layer_regressor(2, units_1=16, units_2=8, input_shape=(8,)).output_shape
+    (None, 1)
+    """
+    hidden_layers = _positive_int("hidden_layers", hidden_layers)
+    model = keras.Sequential([keras.Input(shape=_input_shape(meta, input_shape))])
+    _per_layer_stack(model, hidden_layers, layers, default_units=30)
+    model.add(keras.layers.Dense(1))
     model.compile(loss="mse", optimizer=_optimizer(optimizer, _learning_rate(learning_rate)))
     return model

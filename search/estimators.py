@@ -197,7 +197,9 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             self.tf_threads_ = getattr(estimator, "tf_threads", None)
 
             def make_spec(number: int, params: dict[str, Any], live: bool) -> TrialSpec:
-                return TrialSpec(number, params, estimator, self.scorer_, fit_params, live)
+                # Inactive conditional parameters reach build_model as None.
+                full = self.space_.full(params)
+                return TrialSpec(number, full, estimator, self.scorer_, fit_params, live)
 
             runner = Runner(
                 self.strategy_,
@@ -224,7 +226,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         if self.refit:
             with search_process():
                 refit_start = time.perf_counter()
-                self.best_estimator_ = clone(self.estimator).set_params(**self.best_params_)
+                best = self.space_.full(self.best_params_)
+                self.best_estimator_ = clone(self.estimator).set_params(**best)
                 self.best_estimator_.fit(X, y, **fit_params)
                 self.refit_time_ = time.perf_counter() - refit_start
         self.elapsed_ = time.perf_counter() - start

@@ -295,7 +295,11 @@ class Ledger:
             return None
         if data.get("retry"):
             return None
-        if set(frozen.params) != set(self._space):
+        if (
+            not set(self._space.active_names(frozen.params))
+            <= set(frozen.params)
+            <= set(self._space)
+        ):
             raise ValueError(
                 f"ledger study {self.study_name!r} at {self.storage_url} holds trials over "
                 f"parameters {sorted(frozen.params)}, not this space's {sorted(self._space)}; "
@@ -364,7 +368,7 @@ class Ledger:
             datetime_start=None,
             datetime_complete=None,
             params=params,
-            distributions=self._distributions,
+            distributions={name: self._distributions[name] for name in params},
             user_attrs={"key": key, "owner": _owner(), "strategy": strategy},
             system_attrs={},
             intermediate_values={},

@@ -6,14 +6,17 @@
 {'hidden_layers': [1, 4], 'learning_rate': [0.0001, 0.01]}
 """
 
+from spaces._conditions import Condition, Conditional, per_layer, when
 from spaces._params import Categorical, Float, Int, Param
 from spaces._space import Space
 from spaces.presets import (
     PRESETS,
     california_mlp,
+    california_per_layer,
     california_tuned,
     deep_mlp,
     fashion_mlp,
+    fashion_per_layer,
     get_preset,
     wide_deep,
 )
@@ -21,14 +24,20 @@ from spaces.presets import (
 __all__ = [
     "PRESETS",
     "Categorical",
+    "Condition",
+    "Conditional",
     "Float",
     "Int",
     "Param",
     "Space",
     "california_mlp",
+    "california_per_layer",
     "california_tuned",
     "deep_mlp",
     "fashion_mlp",
+    "fashion_per_layer",
     "get_preset",
+    "per_layer",
+    "when",
     "wide_deep",
 ]

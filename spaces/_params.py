@@ -67,6 +67,16 @@ class Param:
     def contains(self, value: Any) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def when(self, parent: str, op: str, value: Any) -> Any:
+        """This parameter, existing only when ``parent op value`` (a ``Conditional``).
+
+        >>> Int(16, 256).when("hidden_layers", ">=", 2).condition
+        when('hidden_layers', '>=', 2)
+        """
+        from spaces._conditions import when
+
+        return when(self, parent, op, value)
+
 
 def _clip01(gene: float) -> float:
     return min(max(float(gene), 0.0), 1.0)

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import optuna.distributions as od
 
+from spaces._conditions import Condition, Conditional
 from spaces._params import Param
 
 __all__ = ["Space"]
@@ -17,14 +18,22 @@ __all__ = ["Space"]
 class Space(Mapping[str, Param]):
     """A search space: an ordered mapping of parameter names to ``Int``/``Float``/``Categorical``.
 
+    A parameter may be conditional (``Int(8, 64).when("layers", ">=", 2)``, or
+    ``per_layer(...)``): it exists only when its condition on an *earlier* parameter holds.
+    A candidate then names only its active parameters; ``full()`` adds the inactive ones as
+    ``None`` (what ``build_model`` receives).
+
     >>> from spaces import Space, Int, Float
     >>> space = Space(hidden_layers=Int(1, 4), learning_rate=Float(1e-4, 1e-2, log=True))
     >>> space.decode([0.0, 1.0])
     {'hidden_layers': 1, 'learning_rate': 0.01}
     """
 
-    def __init__(self, params: Mapping[str, Param] | None = None, /, **kwargs: Param) -> None:
+    def __init__(
+        self, params: Mapping[str, Param | Conditional] | None = None, /, **kwargs: Any
+    ) -> None:
         merged: dict[str, Param] = {}
+        conditions: dict[str, Condition] = {}
         for source in (params or {}), kwargs:
             if not isinstance(source, Mapping):
                 raise TypeError(
@@ -45,6 +54,9 @@ class Space(Mapping[str, Param]):
                         f"Space: parameter name {name!r} contains '__', which scikit-learn "
                         "reserves for nested parameters; rename it."
                     )
+                if isinstance(param, Conditional):
+                    conditions[name] = param.condition
+                    param = param.param
                 if not isinstance(param, Param):
                     raise TypeError(
                         f"Space: parameter {name!r} must be Int, Float or Categorical, got "
@@ -52,6 +64,64 @@ class Space(Mapping[str, Param]):
                     )
                 merged[name] = param
         self._params = merged
+        self._conditions = conditions
+        self._check_conditions()
+
+    def _check_conditions(self) -> None:
+        names = list(self._params)
+        for name, condition in self._conditions.items():
+            parent = condition.parent
+            if parent not in self._params:
+                raise ValueError(
+                    f"Space: the condition of {name!r} refers to {parent!r}, which is not a "
+                    f"parameter of this space ({names}); declare it, before {name!r}."
+                )
+            if names.index(parent) >= names.index(name):
+                # Conditions only look back, so a cycle cannot be declared either.
+                raise ValueError(
+                    f"Space: the condition of {name!r} refers to {parent!r}, declared after "
+                    f"it (or in a cycle of conditions); declare {parent!r} first."
+                )
+            for value in condition.values_of(self._params[parent]):
+                numeric = condition.op in (">=", ">", "<=", "<")
+                if not numeric and not self._params[parent].contains(value):
+                    raise ValueError(
+                        f"Space: the condition of {name!r} names {value!r}, which "
+                        f"{parent!r} = {self._params[parent]!r} never takes."
+                    )
+
+    @property
+    def conditions(self) -> dict[str, Condition]:
+        """The conditional parameters' conditions, by name (empty for a flat space)."""
+        return dict(self._conditions)
+
+    def active_names(self, params: Mapping[str, Any]) -> list[str]:
+        """The parameters that exist for ``params`` (in the space's order).
+
+        >>> from spaces import Int
+        >>> s = Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2))
+        >>> s.active_names({"n": 1}), s.active_names({"n": 2, "w2": 3})
+        (['n'], ['n', 'w2'])
+        """
+        active: list[str] = []
+        for name in self._params:
+            condition = self._conditions.get(name)
+            if condition is None or (
+                condition.parent in active
+                and condition.parent in params
+                and condition.holds(params[condition.parent])
+            ):
+                active.append(name)
+        return active
+
+    def full(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` plus every inactive parameter as ``None``: what ``build_model`` gets.
+
+        >>> from spaces import Int
+        >>> Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2)).full({"n": 1})
+        {'n': 1, 'w2': None}
+        """
+        return {name: params.get(name) for name in self._params}
 
     # Mapping protocol ---------------------------------------------------------------
     def __getitem__(self, name: str) -> Param:
@@ -64,32 +134,52 @@ class Space(Mapping[str, Param]):
         return len(self._params)
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{k}={v!r}" for k, v in self._params.items())
+        inner = ", ".join(
+            f"{k}={v!r}" + (f".{self._conditions[k]!r}" if k in self._conditions else "")
+            for k, v in self._params.items()
+        )
         return f"Space({inner})"
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Space) and self._params == other._params
+        return (
+            isinstance(other, Space)
+            and self._params == other._params
+            and self._conditions == other._conditions
+        )
 
     def __hash__(self) -> int:
-        return hash(tuple(self._params.items()))
+        return hash((tuple(self._params.items()), tuple(self._conditions.items())))
 
     # Values ---------------------------------------------------------------------------
     def cast(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """Return ``params`` with plain Python values, in the space's order.
 
         Raises ``ValueError`` when a name is missing or unknown, or a value lies outside.
+        In a conditional space only the active parameters are returned (inactive ones given
+        are dropped: a genome or a sampler draws them all).
         """
         unknown = sorted(set(params) - set(self._params))
-        missing = [name for name in self._params if name not in params]
-        if unknown or missing:
+        if unknown:
             raise ValueError(
-                f"params must name exactly the space's parameters {list(self._params)}; "
-                f"unknown: {unknown}, missing: {missing}."
+                f"params name parameters {unknown} that are not in the space {list(self._params)}."
             )
-        out = {name: p.cast(params[name]) for name, p in self._params.items()}
-        for name, value in out.items():
-            if not self._params[name].contains(value):
-                raise ValueError(f"params[{name!r}]={value!r} lies outside {self._params[name]!r}.")
+        out: dict[str, Any] = {}
+        for name, param in self._params.items():
+            condition = self._conditions.get(name)
+            if condition is not None and not (
+                condition.parent in out and condition.holds(out[condition.parent])
+            ):
+                continue  # inactive here
+            if name not in params:
+                missing = [n for n in self.active_names({**params, **out}) if n not in params]
+                raise ValueError(
+                    f"params must name every active parameter of the space "
+                    f"{list(self._params)}; missing: {missing}."
+                )
+            value = param.cast(params[name])
+            if not param.contains(value):
+                raise ValueError(f"params[{name!r}]={value!r} lies outside {param!r}.")
+            out[name] = value
         return out
 
     def defaults(self) -> dict[str, Any]:
@@ -104,7 +194,7 @@ class Space(Mapping[str, Param]):
         gen = np.random.default_rng(rng) if isinstance(rng, (int, np.integer)) else rng
         if not isinstance(gen, np.random.Generator):
             raise TypeError(f"rng must be a numpy Generator or an int seed, got {rng!r}.")
-        return {name: p.sample(gen) for name, p in self._params.items()}
+        return self.cast({name: p.sample(gen) for name, p in self._params.items()})
 
     # scikit-learn ---------------------------------------------------------------------
     def to_sklearn(self) -> dict[str, Any]:
@@ -124,9 +214,30 @@ class Space(Mapping[str, Param]):
         per_param = self._points(points)
         return {name: p.grid(per_param[name]) for name, p in self._params.items()}
 
+    def grid_points(self, points: int | Mapping[str, int] = 5) -> list[dict[str, Any]]:
+        """The candidates of ``ParameterGrid(to_grid(points))``, in its order; in a
+        conditional space each reduced to its active parameters, duplicates dropped.
+
+        >>> from spaces import Int
+        >>> Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2)).grid_points(2)
+        [{'n': 1}, {'n': 2, 'w2': 1}, {'n': 2, 'w2': 9}]
+        """
+        from sklearn.model_selection import ParameterGrid
+
+        grid = ParameterGrid(self.to_grid(points))
+        if not self._conditions:
+            return [dict(p) for p in grid]
+        seen: dict[str, dict[str, Any]] = {}
+        for point in grid:
+            active = self.cast(point)
+            seen.setdefault(repr(sorted(active.items())), active)
+        return list(seen.values())
+
     def grid_size(self, points: int | Mapping[str, int] = 5) -> int:
-        """Number of points of ``to_grid(points)``."""
-        return math.prod(len(values) for values in self.to_grid(points).values())
+        """Number of points of ``grid_points(points)``."""
+        if not self._conditions:
+            return math.prod(len(values) for values in self.to_grid(points).values())
+        return len(self.grid_points(points))
 
     def _points(self, points: int | Mapping[str, int]) -> dict[str, int]:
         if isinstance(points, Mapping):
@@ -149,11 +260,39 @@ class Space(Mapping[str, Param]):
         """Optuna distributions, for ``study.ask(fixed_distributions)`` and ledgers."""
         return {name: p.to_optuna() for name, p in self._params.items()}
 
+    def suggest(self, trial: Any) -> dict[str, Any]:
+        """Optuna define-by-run: suggest the active parameters only, in order (so TPE never
+        models a parameter that does not exist in a candidate).
+
+        >>> import optuna
+        >>> from spaces import Int
+        >>> s = Space(n=Int(1, 1), w2=Int(1, 9).when("n", ">=", 2))
+        >>> s.suggest(optuna.create_study().ask())
+        {'n': 1}
+        """
+        drawn: dict[str, Any] = {}
+        for name, param in self._params.items():
+            if name in self._conditions and name not in self.active_names(drawn):
+                continue
+            dist = param.to_optuna()
+            if isinstance(dist, od.CategoricalDistribution):
+                drawn[name] = trial.suggest_categorical(name, dist.choices)
+            elif isinstance(dist, od.IntDistribution):
+                drawn[name] = trial.suggest_int(name, dist.low, dist.high, log=dist.log)
+            else:
+                assert isinstance(dist, od.FloatDistribution)
+                drawn[name] = trial.suggest_float(name, dist.low, dist.high, log=dist.log)
+        return self.cast(drawn)
+
     # Genome ---------------------------------------------------------------------------
     def encode(self, params: Mapping[str, Any]) -> list[float]:
         """Map a point to a genome in [0, 1]^d (d = number of parameters)."""
         checked = self.cast(params)
-        return [self._params[name].encode(checked[name]) for name in self._params]
+        # An inactive parameter's gene: its default (the GA keeps such genes and ignores them).
+        return [
+            p.encode(checked[name] if name in checked else p.default())
+            for name, p in self._params.items()
+        ]
 
     def decode(self, genome: Sequence[float]) -> dict[str, Any]:
         """Map a genome in [0, 1]^d back to a point; genes outside [0, 1] are clipped."""
@@ -167,7 +306,9 @@ class Space(Mapping[str, Param]):
                 float(gene)
             ):
                 raise ValueError(f"genome genes must be finite numbers, got {gene!r}.")
-        return {
-            name: p.decode(float(g))
-            for (name, p), g in zip(self._params.items(), genes, strict=True)
-        }
+        return self.cast(
+            {
+                name: p.decode(float(g))
+                for (name, p), g in zip(self._params.items(), genes, strict=True)
+            }
+        )

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from spaces._params import Categorical, Float, Int
+from spaces._conditions import Conditional, per_layer
+from spaces._params import Categorical, Float, Int, Param
 from spaces._space import Space
 
 __all__ = [
     "PRESETS",
     "california_mlp",
+    "california_per_layer",
     "california_tuned",
     "deep_mlp",
     "fashion_mlp",
+    "fashion_per_layer",
     "get_preset",
     "wide_deep",
 ]
@@ -76,6 +79,51 @@ def deep_mlp() -> Space:
     )
 
 
+def fashion_per_layer(max_layers: int = 4) -> Space:
+    """``fashion_mlp`` with every layer its own: width, activation (relu/selu), batch
+    normalisation (none/before/after) and dropout (none/plain/alpha) per layer, the rate
+    only where that layer has dropout; for ``models.per_layer_classifier``.
+
+    >>> space = fashion_per_layer(2)
+    >>> space.cast({"hidden_layers": 1, "units_1": 64, "activation_1": "selu",
+    ...             "batch_norm_1": "none", "dropout_1": "none", "optimizer": "adam",
+    ...             "learning_rate": 1e-3})["units_1"]
+    64
+    """
+    params: dict[str, Param | Conditional] = {"hidden_layers": Int(1, max_layers)}
+    layers = per_layer(
+        "hidden_layers",
+        max_layers,
+        units=Int(32, 512, log=True),
+        activation=Categorical(["relu", "selu"]),
+        batch_norm=Categorical(["none", "before", "after"]),
+        dropout=Categorical(["none", "dropout", "alpha"]),
+    )
+    for layer in range(1, max_layers + 1):
+        for key in ("units", "activation", "batch_norm", "dropout"):
+            params[f"{key}_{layer}"] = layers[f"{key}_{layer}"]
+        params[f"dropout_rate_{layer}"] = Float(0.05, 0.5).when(f"dropout_{layer}", "!=", "none")
+    params["optimizer"] = Categorical(["adam", "sgd"])
+    params["learning_rate"] = Float(1e-4, 1e-2, log=True)
+    return Space(params)
+
+
+def california_per_layer(max_layers: int = 4) -> Space:
+    """The course's California MLP with a width and activation per layer, plus the
+    optimizer; for ``models.per_layer_regressor``."""
+    return Space(
+        hidden_layers=Int(1, max_layers),
+        **per_layer(
+            "hidden_layers",
+            max_layers,
+            units=Int(4, 128, log=True),
+            activation=Categorical(["relu", "selu"]),
+        ),
+        optimizer=Categorical(["sgd", "adam"]),
+        learning_rate=Float(1e-4, 1e-2, log=True),
+    )
+
+
 def wide_deep() -> Space:
     """Wide & Deep space for California housing, for ``models.wide_deep``."""
     return Space(
@@ -91,6 +139,8 @@ PRESETS: dict[str, Callable[[], Space]] = {
     "fashion_mlp": fashion_mlp,
     "deep_mlp": deep_mlp,
     "wide_deep": wide_deep,
+    "fashion_per_layer": fashion_per_layer,
+    "california_per_layer": california_per_layer,
 }
 
 

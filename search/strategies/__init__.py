@@ -3,7 +3,7 @@
 One file per strategy beside ``_base.py``; ``STRATEGIES`` is the one registry of names.
 
 >>> sorted(STRATEGIES)
-['asha', 'genetic', 'grid', 'hyperband', 'random', 'tpe']
+['asha', 'genetic', 'grid', 'hyperband', 'nas', 'random', 'tpe']
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from search.strategies._fidelity import rung_epochs
 from search.strategies._genetic import GeneticStrategy
 from search.strategies._hyperband import HyperbandStrategy
 from search.strategies._listed import GridStrategy, RandomStrategy, fit_grid_points
+from search.strategies._nas import NASStrategy
 from search.strategies._tpe import PRUNERS, TPEStrategy
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "GeneticStrategy",
     "GridStrategy",
     "HyperbandStrategy",
+    "NASStrategy",
     "Params",
     "Proposal",
     "RandomStrategy",
@@ -40,6 +42,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "tpe": TPEStrategy,
     "hyperband": HyperbandStrategy,
     "asha": ASHAStrategy,
+    "nas": NASStrategy,
 }
 
 

@@ -123,6 +123,9 @@ class _TPESource(CandidateSource):
 
     def ask(self) -> tuple[Params, Any] | None:
         with quiet_optuna():
+            if self.space.conditions:
+                trial = self.study.ask()
+                return self.space.suggest(trial), trial
             trial = self.study.ask(self._distributions)
         return self.space.cast(trial.params), trial
 

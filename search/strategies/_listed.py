@@ -5,7 +5,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from typing import Any
 
-from sklearn.model_selection import ParameterGrid, ParameterSampler
+from sklearn.model_selection import ParameterSampler
 
 from search.strategies._base import Params, Strategy
 from search.trial import Trial
@@ -66,7 +66,7 @@ class GridStrategy(_ListStrategy):
                 f"{size} or give fewer points (points={points!r})."
             )
         self.points_ = points
-        return list(ParameterGrid(self.space.to_grid(points)))
+        return self.space.grid_points(points)
 
 
 def fit_grid_points(space: Space, n_trials: int) -> dict[str, int]:

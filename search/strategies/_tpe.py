@@ -111,8 +111,13 @@ class TPEStrategy(Strategy):
         self._reported: set[int] = set()  # Optuna trial numbers with a reported curve
 
     def ask(self) -> Params | None:
-        trial = self.study.ask(self._distributions)
-        params = self.space.cast(trial.params)
+        if self.space.conditions:
+            # Define-by-run: only the active parameters are suggested (and modelled).
+            trial = self.study.ask()
+            params = self.space.suggest(trial)
+        else:
+            trial = self.study.ask(self._distributions)
+            params = self.space.cast(trial.params)
         self._pending.append((params, trial))
         return params
 

@@ -1,0 +1,72 @@
+"""Conditional parameters in ``Space``: declaration, activity, conversions, bad input."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+
+from spaces import Categorical, Condition, Float, Int, Space, per_layer, when
+
+
+def nested() -> Space:
+    return Space(
+        layers=Int(1, 3),
+        **per_layer("layers", 3, units=Int(8, 64), dropout=Categorical(["none", "plain"])),
+        rate_1=Float(0.1, 0.5).when("dropout_1", "!=", "none"),
+    )
+
+
+def test_active_parameters_follow_the_conditions_transitively() -> None:
+    space = nested()
+    params = {"layers": 1, "units_1": 8, "dropout_1": "plain", "rate_1": 0.2}
+    assert space.cast(params) == params
+    # rate_1 exists only with dropout; layer 2's parameters only with 2+ layers.
+    assert space.cast({**params, "dropout_1": "none"}) == {
+        "layers": 1,
+        "units_1": 8,
+        "dropout_1": "none",
+    }
+    drawn = space.cast({**params, "layers": 1, "units_2": 9, "dropout_2": "none"})
+    assert "units_2" not in drawn  # inactive values given are dropped
+    with pytest.raises(ValueError, match="missing: \\['units_2', 'dropout_2'\\]"):
+        space.cast({**params, "layers": 2})
+    assert space.full({"layers": 1, "units_1": 8, "dropout_1": "none"})["units_3"] is None
+
+
+def test_sampling_decoding_and_optuna_give_active_parameters_only() -> None:
+    space = nested()
+    for seed in range(20):
+        point = space.sample(seed)
+        assert list(point) == space.active_names(point)
+    genome = space.encode({"layers": 1, "units_1": 8, "dropout_1": "none"})
+    assert len(genome) == len(space)  # inactive genes are kept
+    assert space.decode(genome) == {"layers": 1, "units_1": 8, "dropout_1": "none"}
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(10):
+        trial = study.ask()
+        params = space.suggest(trial)
+        assert set(trial.params) == set(params) == set(space.active_names(params))
+        study.tell(trial, 0.0)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Space(a=Int(1, 2).when("b", "==", 1), b=Int(1, 2)), "declared after it"),
+        (lambda: Space(a=Int(1, 2).when("zz", "==", 1)), "refers to 'zz', which is not"),
+        (lambda: Space(a=Int(1, 2).when("a", ">=", 1)), "declared after it .*cycle"),
+        (lambda: Space(k=Categorical(["x"]), a=Int(1, 2).when("k", "==", "y")), "never takes"),
+        (lambda: when(Int(1, 2), "k", "~", 1), "op must be one of"),
+        (lambda: Condition("k", ">=", "big"), "compares numbers"),
+        (lambda: per_layer("n", 0, units=Int(1, 2)), "max_layers must be an int >= 1"),
+    ],
+)
+def test_bad_conditions_are_named(build, message) -> None:
+    with pytest.raises((ValueError, TypeError), match=message):
+        build()
+
+
+def test_conditions_are_part_of_equality_and_repr() -> None:
+    flat = Space(n=Int(1, 2), w=Int(1, 9))
+    conditional = Space(n=Int(1, 2), w=Int(1, 9).when("n", ">=", 2))
+    assert flat != conditional and "when('n', '>=', 2)" in repr(conditional)
