@@ -34,7 +34,13 @@ from benchmarks.datasets import Dataset, load_dataset
 from benchmarks.profiles import DatasetPlan, Profile, get_profile
 from search import STRATEGIES, search
 from search.fingerprint import describe, short_hash
-from search.strategies import HyperbandStrategy, Strategy, TPEStrategy, fit_grid_points
+from search.strategies import (
+    HyperbandStrategy,
+    NASStrategy,
+    Strategy,
+    TPEStrategy,
+    fit_grid_points,
+)
 
 __all__ = [
     "BASELINE",
@@ -126,7 +132,10 @@ def epoch_budget(plan: DatasetPlan) -> int:
     return plan.trials * plan.epochs * folds
 
 
-def _row_strategy(row: str) -> str | Strategy:
+def _row_strategy(row: str, plan: DatasetPlan) -> str | Strategy:
+    if row == "nas":
+        # The controller picks from 5 values per float / wide int (fixed before any run).
+        return NASStrategy.for_space(plan.space())
     return VARIANTS[row]() if row in VARIANTS else row
 
 
@@ -149,7 +158,7 @@ def _run_strategy_cell(
         # Each rung run is a trial: the budget is epochs; n_trials only bounds the rungs.
         budget = {"n_trials": 100 * trials, "max_epochs_total": epoch_budget(plan)}
     result = search(
-        _row_strategy(strategy),
+        _row_strategy(strategy, plan),
         plan.space(),
         plan.build_model,
         data.X_train,

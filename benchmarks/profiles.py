@@ -3,6 +3,8 @@
 - ``quick``: small slices, few trials and epochs; a first look and the CI run (minutes).
 - ``standard``: the default; a meaningful comparison on 2 cores in well under an hour.
 - ``full``: whole datasets and larger budgets.
+- ``architecture``: ``standard``'s budgets on the per-layer (conditional) spaces, where
+  ``nas`` decides each layer; every strategy searches the same conditional space.
 
 Every strategy of a run gets the same space, ``build_model``, splits, training settings and
 budget. ``cv="valid"`` uses the dataset's own validation part as one fixed holdout.
@@ -16,8 +18,15 @@ from typing import Any
 
 import keras
 
-from models import deep_mlp, regression_mlp
-from spaces import Space, california_mlp, california_tuned, fashion_mlp
+from models import deep_mlp, per_layer_classifier, per_layer_regressor, regression_mlp
+from spaces import (
+    Space,
+    california_mlp,
+    california_per_layer,
+    california_tuned,
+    fashion_mlp,
+    fashion_per_layer,
+)
 
 __all__ = ["PROFILES", "DatasetPlan", "Profile", "get_profile"]
 
@@ -108,6 +117,31 @@ PROFILES: dict[str, Profile] = {
                 {"n_train": 20000, "flatten": True},
                 fashion_mlp,
                 deep_mlp,
+                trials=8,
+                epochs=15,
+                patience=3,
+                batch_size=128,
+                cv="valid",
+            ),
+        },
+    ),
+    "architecture": Profile(
+        "architecture",
+        seeds=(0, 1, 2),
+        plans={
+            "california": DatasetPlan(
+                {},
+                california_per_layer,
+                per_layer_regressor,
+                trials=16,
+                epochs=60,
+                patience=5,
+                cv="valid",
+            ),
+            "fashion_mnist": DatasetPlan(
+                {"n_train": 20000, "flatten": True},
+                fashion_per_layer,
+                per_layer_classifier,
                 trials=8,
                 epochs=15,
                 patience=3,

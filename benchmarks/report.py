@@ -27,6 +27,7 @@ from search.strategies import rung_epochs
 
 __all__ = [
     "competing_scores",
+    "nas_table",
     "summary_table",
     "time_to_reach",
     "trials_to_reach",
@@ -110,6 +111,27 @@ def versus_random(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
                 "random's test score": f"{base['test_score']:.4f}",
                 "epochs trained": cell.get("epochs_trained", "n/a"),
                 "random's epochs": base.get("epochs_trained", "n/a"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def nas_table(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
+    """Per ``nas`` cell: the controller's policy entropy at the first and last trial, its
+    final baseline, and the architecture it found most likely at the end."""
+    rows = []
+    for cell in cells:
+        if cell["dataset"] != dataset or cell["strategy"] != "nas" or not cell["trials"]:
+            continue
+        first, last = cell["trials"][0], cell["trials"][-1]
+        rows.append(
+            {
+                "seed": cell["seed"],
+                "updates": last.get("nas_updates"),
+                "entropy first": first.get("nas_entropy"),
+                "entropy last": last.get("nas_entropy"),
+                "baseline last": last.get("nas_baseline"),
+                "most likely architecture (last)": last.get("nas_likely"),
             }
         )
     return pd.DataFrame(rows)
@@ -446,6 +468,10 @@ def write_report(
             markdown_table(params),
             "",
         ]
+        controller = nas_table(cells, dataset)
+        if not controller.empty:
+            md += ["The nas controller (per seed):", "", markdown_table(controller), ""]
+            body_html.append(controller.to_html(index=False))
         versus = versus_random(cells, dataset)
         if not versus.empty:
             md += [

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -32,7 +33,7 @@ import numpy as np
 
 from search.strategies._base import Params, Strategy, find_pending
 from search.trial import Trial
-from spaces import Categorical, Float, Int
+from spaces import Categorical, Float, Int, Space
 
 __all__ = ["NASStrategy"]
 
@@ -98,6 +99,24 @@ class NASStrategy(Strategy):
         self.entropy_weight = float(entropy_weight)
         self.max_int_values = max_int_values
 
+    @classmethod
+    def for_space(cls, space: Space, points: int = 5, **options: Any) -> NASStrategy:
+        """A controller with ``points`` buckets for every parameter that needs them (floats,
+        ints with more than ``max_int_values`` values): ``Param.grid(points)``, log-spaced
+        for log parameters.
+
+        >>> from spaces import california_mlp
+        >>> NASStrategy.for_space(california_mlp()).buckets
+        {'layer_size': 5, 'learning_rate': 5}
+        """
+        limit = options.get("max_int_values", 16)
+        buckets = {
+            name: points
+            for name, p in space.items()
+            if isinstance(p, Float) or (isinstance(p, Int) and (p.max_points() or 0) > limit)
+        }
+        return cls(buckets=buckets, **options)
+
     def get_config(self) -> dict[str, Any]:
         return {
             "buckets": self.buckets,
@@ -146,9 +165,12 @@ class NASStrategy(Strategy):
     def _start(self, n_trials: int, seed: int) -> None:
         unknown = sorted(set(self.buckets) - set(self.space))
         if unknown:
-            raise ValueError(
+            # One strategy object may serve several spaces; a typo still shows.
+            warnings.warn(
                 f"NASStrategy: buckets name {unknown}, which are not parameters of the space "
-                f"{list(self.space)}."
+                f"{list(self.space)}; they are ignored.",
+                UserWarning,
+                stacklevel=3,
             )
         self.decisions_ = {name: self._choices(name) for name in self.space}
         self._rng = np.random.default_rng(seed)

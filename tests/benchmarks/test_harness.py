@@ -100,7 +100,7 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
     trials = pd.read_csv(out / "trials.csv")
     assert set(trials["dataset"]) == {"california", "fashion_mnist"}
     cal = trials[trials["dataset"] == "california"]
-    ours = {"random", "genetic", "tpe", "tpe-median", "hyperband", "asha"}
+    ours = {"random", "genetic", "tpe", "tpe-median", "hyperband", "asha", "nas"}
     assert set(cal["strategy"]) == {"grid", *ours, BASELINE}
     fm = trials[trials["dataset"] == "fashion_mnist"]
     assert set(fm["strategy"]) == ours  # grid cannot fit 4 trials
@@ -123,6 +123,7 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 10
     assert "Time to reach random search's final best" in report
+    assert "The nas controller (per seed)" in report
     assert "california, hyperband (R=3, eta=3):" in report and "s=1      3@1, 1@3" in report
 
     saved = {p.name: p.stat().st_mtime_ns for p in (out / "cells").glob("*.json")}

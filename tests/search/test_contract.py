@@ -8,6 +8,7 @@ from search.strategies import (
     GeneticStrategy,
     GridStrategy,
     HyperbandStrategy,
+    NASStrategy,
     RandomStrategy,
     TPEStrategy,
 )
@@ -85,3 +86,9 @@ class TestHyperbandSearch(SearchContract):
 class TestASHASearch(SearchContract):
     strategy = "asha"
     fast = _MULTI_FIDELITY
+
+
+class TestNASSearch(SearchContract):
+    @staticmethod
+    def strategy():
+        return NASStrategy(buckets={"learning_rate": 5})
