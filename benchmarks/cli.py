@@ -72,9 +72,24 @@ def _cmd_search(args: argparse.Namespace) -> int:
         kwargs["flatten"] = True
     data = load_dataset(args.dataset, **kwargs)
     print(data.summary(), flush=True)
+    from models import per_layer_classifier, per_layer_regressor
+    from search.strategies import NASStrategy
+    from spaces import california_mlp, fashion_mlp, get_preset
+
+    default = california_mlp if data.task == "regression" else fashion_mlp
+    space = get_preset(args.space) if args.space else default()
+    # The per-layer presets need their per-layer builders; the others the task's default.
+    builders = {
+        "california_per_layer": per_layer_regressor,
+        "fashion_per_layer": per_layer_classifier,
+    }
+    strategy: str | NASStrategy = args.strategy
+    if args.strategy == "nas":
+        strategy = NASStrategy.for_space(space)  # 5 values per float or wide int
     result = search(
-        args.strategy,
-        args.space,
+        strategy,
+        space,
+        builders.get(args.space or ""),
         data=data,
         n_trials=args.trials,
         timeout=args.timeout,
