@@ -114,6 +114,20 @@ class Space(Mapping[str, Param]):
                 active.append(name)
         return active
 
+    def is_active(self, name: str, decided: Mapping[str, Any]) -> bool:
+        """Whether ``name`` exists given ``decided``: the active parameters decided so far
+        (every condition looks back, so they are all it can depend on).
+
+        >>> from spaces import Int
+        >>> s = Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2))
+        >>> s.is_active("w2", {"n": 1}), s.is_active("w2", {"n": 2})
+        (False, True)
+        """
+        condition = self._conditions.get(name)
+        return condition is None or (
+            condition.parent in decided and condition.holds(decided[condition.parent])
+        )
+
     def full(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """``params`` plus every inactive parameter as ``None``: what ``build_model`` gets.
 
@@ -165,11 +179,8 @@ class Space(Mapping[str, Param]):
             )
         out: dict[str, Any] = {}
         for name, param in self._params.items():
-            condition = self._conditions.get(name)
-            if condition is not None and not (
-                condition.parent in out and condition.holds(out[condition.parent])
-            ):
-                continue  # inactive here
+            if not self.is_active(name, out):
+                continue
             if name not in params:
                 missing = [n for n in self.active_names({**params, **out}) if n not in params]
                 raise ValueError(
@@ -215,29 +226,68 @@ class Space(Mapping[str, Param]):
         return {name: p.grid(per_param[name]) for name, p in self._params.items()}
 
     def grid_points(self, points: int | Mapping[str, int] = 5) -> list[dict[str, Any]]:
-        """The candidates of ``ParameterGrid(to_grid(points))``, in its order; in a
-        conditional space each reduced to its active parameters, duplicates dropped.
+        """The candidates of the grid ``to_grid(points)``: ``ParameterGrid``'s, in its order,
+        for a flat space; for a conditional space each distinct candidate once (only its
+        active parameters), depth first in the space's order.
 
         >>> from spaces import Int
         >>> Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2)).grid_points(2)
         [{'n': 1}, {'n': 2, 'w2': 1}, {'n': 2, 'w2': 9}]
         """
-        from sklearn.model_selection import ParameterGrid
-
-        grid = ParameterGrid(self.to_grid(points))
+        grid = self.to_grid(points)
         if not self._conditions:
-            return [dict(p) for p in grid]
-        seen: dict[str, dict[str, Any]] = {}
-        for point in grid:
-            active = self.cast(point)
-            seen.setdefault(repr(sorted(active.items())), active)
-        return list(seen.values())
+            from sklearn.model_selection import ParameterGrid
+
+            return [dict(p) for p in ParameterGrid(grid)]
+        return list(self._walk(0, {}, grid))
+
+    def _walk(
+        self, index: int, chosen: dict[str, Any], grid: Mapping[str, list[Any]]
+    ) -> Iterator[dict[str, Any]]:
+        """Every active candidate below ``chosen`` (parameters before ``index`` decided)."""
+        names = list(self._params)
+        if index == len(names):
+            yield dict(chosen)
+            return
+        name = names[index]
+        if not self.is_active(name, chosen):
+            yield from self._walk(index + 1, chosen, grid)
+            return
+        for value in grid[name]:
+            chosen[name] = value
+            yield from self._walk(index + 1, chosen, grid)
+            del chosen[name]
 
     def grid_size(self, points: int | Mapping[str, int] = 5) -> int:
-        """Number of points of ``grid_points(points)``."""
+        """Number of points of ``grid_points(points)``, counted without listing them (a
+        per-layer space's grid can hold billions of points)."""
+        grid = self.to_grid(points)
         if not self._conditions:
-            return math.prod(len(values) for values in self.to_grid(points).values())
-        return len(self.grid_points(points))
+            return math.prod(len(values) for values in grid.values())
+        names = list(self._params)
+        # The parameters whose values later conditions read: the only state that matters.
+        watched_after = [
+            {c.parent for n, c in self._conditions.items() if names.index(n) >= i}
+            for i in range(len(names) + 1)
+        ]
+        memo: dict[tuple[int, tuple[tuple[str, Any], ...]], int] = {}
+
+        def count(index: int, chosen: dict[str, Any]) -> int:
+            if index == len(names):
+                return 1
+            key = (
+                index,
+                tuple((p, repr(chosen[p])) for p in sorted(watched_after[index]) if p in chosen),
+            )
+            if key not in memo:
+                name = names[index]
+                if not self.is_active(name, chosen):
+                    memo[key] = count(index + 1, chosen)
+                else:
+                    memo[key] = sum(count(index + 1, {**chosen, name: v}) for v in grid[name])
+            return memo[key]
+
+        return count(0, {})
 
     def _points(self, points: int | Mapping[str, int]) -> dict[str, int]:
         if isinstance(points, Mapping):
@@ -272,7 +322,7 @@ class Space(Mapping[str, Param]):
         """
         drawn: dict[str, Any] = {}
         for name, param in self._params.items():
-            if name in self._conditions and name not in self.active_names(drawn):
+            if not self.is_active(name, drawn):
                 continue
             dist = param.to_optuna()
             if isinstance(dist, od.CategoricalDistribution):

@@ -231,7 +231,7 @@ class NASStrategy(Strategy):
         log_prob = tf.constant(0.0)
         entropy = tf.constant(0.0)
         for name, choices in self.decisions_.items():
-            if name not in self.space.active_names({**chosen, name: choices[0]}):
+            if not self.space.is_active(name, chosen):
                 continue  # the tokens so far make this decision not exist
             h, state = self._cell(x, state)
             logits = self._heads[name](h)[0]

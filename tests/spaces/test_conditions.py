@@ -70,3 +70,19 @@ def test_conditions_are_part_of_equality_and_repr() -> None:
     flat = Space(n=Int(1, 2), w=Int(1, 9))
     conditional = Space(n=Int(1, 2), w=Int(1, 9).when("n", ">=", 2))
     assert flat != conditional and "when('n', '>=', 2)" in repr(conditional)
+
+
+def test_grid_size_counts_what_grid_points_lists_without_listing() -> None:
+    import time
+
+    from spaces import fashion_per_layer
+
+    space = nested()
+    for points in (2, 3):
+        listed = space.grid_points(points)
+        assert space.grid_size(points) == len(listed)
+        assert len({repr(sorted(p.items())) for p in listed}) == len(listed)
+    start = time.perf_counter()
+    # 1 or 4 layers at 2 points; 60 candidates per layer (2 x 2 x 3 x (1 + 2 + 2)); x 4.
+    assert fashion_per_layer().grid_size(2) == 4 * (60 + 60**4)
+    assert time.perf_counter() - start < 1.0
