@@ -40,7 +40,11 @@ STRATEGIES = {
 }
 
 
-@pytest.mark.parametrize("name", list(STRATEGIES))
+# random and tpe in the default suite; the other five in the slow tier (CI runs both).
+@pytest.mark.parametrize(
+    "name",
+    [n if n in ("random", "tpe") else pytest.param(n, marks=pytest.mark.slow) for n in STRATEGIES],
+)
 def test_conditional_space_round_trips_through_strategy_and_ledger(name, reg_data, tmp_path):
     X, y = reg_data
     n = SPACE.grid_size(2) if name == "grid" else 6  # 4 one-layer + 8 two-layer points
