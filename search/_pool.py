@@ -272,7 +272,10 @@ class DaskPool(Pool):
     def __init__(self, client: Any, slots: int, data: TrialData) -> None:
         self.client = client
         self.slots = slots
-        self._data = client.scatter(data, broadcast=True)
+        # hash=False: a key of its own. With content hashing, a second search over the same
+        # data reuses the key while the first search's release of it is still in flight,
+        # and its trials fail with "lost dependencies" (seen in a CI run).
+        self._data = client.scatter(data, broadcast=True, hash=False)
         self._futures: dict[Any, int] = {}
 
     def running(self) -> int:
