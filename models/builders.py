@@ -87,6 +87,26 @@ def _optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
     return classes[name](learning_rate=learning_rate)
 
 
+def _add_dense(model: keras.Sequential, units: int, activation: str, batch_norm: str) -> None:
+    """One Dense layer; ``batch_norm`` "before" (between Dense and activation) or "after"."""
+    if batch_norm == "before":
+        model.add(keras.layers.Dense(units))
+        model.add(keras.layers.BatchNormalization())
+        model.add(keras.layers.Activation(activation))
+    else:
+        model.add(keras.layers.Dense(units, activation=activation))
+        if batch_norm == "after":
+            model.add(keras.layers.BatchNormalization())
+
+
+def _add_dropout(model: keras.Sequential, dropout: str, rate: float) -> None:
+    """``AlphaDropout`` (for selu) or plain ``Dropout`` at ``rate``; nothing for "none"."""
+    if dropout == "alpha" and rate > 0:
+        model.add(keras.layers.AlphaDropout(rate=float(rate)))
+    elif dropout == "dropout" and rate > 0:
+        model.add(keras.layers.Dropout(rate=float(rate)))
+
+
 def regression_mlp(
     hidden_layers: int = 1,
     layer_size: int = 30,
@@ -177,18 +197,8 @@ def deep_mlp(
         [keras.Input(shape=_input_shape(meta, input_shape)), keras.layers.Flatten()]
     )
     for _ in range(hidden_layers):
-        if batch_norm == "before":
-            model.add(keras.layers.Dense(layer_size))
-            model.add(keras.layers.BatchNormalization())
-            model.add(keras.layers.Activation(activation))
-        else:
-            model.add(keras.layers.Dense(layer_size, activation=activation))
-            if batch_norm == "after":
-                model.add(keras.layers.BatchNormalization())
-    if dropout == "alpha" and dropout_rate > 0:
-        model.add(keras.layers.AlphaDropout(rate=float(dropout_rate)))
-    elif dropout == "dropout" and dropout_rate > 0:
-        model.add(keras.layers.Dropout(rate=float(dropout_rate)))
+        _add_dense(model, layer_size, activation, batch_norm)
+    _add_dropout(model, dropout, dropout_rate)
     model.add(keras.layers.Dense(classes, activation="softmax"))
     model.compile(
         loss="sparse_categorical_crossentropy",
@@ -298,18 +308,8 @@ def _per_layer_stack(
         rate = layer.get("dropout_rate", 0.2)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:
             raise ValueError(f"dropout_rate_{i} must be a number in [0, 1), got {rate!r}.")
-        if batch_norm == "before":
-            model.add(keras.layers.Dense(units))
-            model.add(keras.layers.BatchNormalization())
-            model.add(keras.layers.Activation(activation))
-        else:
-            model.add(keras.layers.Dense(units, activation=activation))
-            if batch_norm == "after":
-                model.add(keras.layers.BatchNormalization())
-        if dropout == "dropout" and rate > 0:
-            model.add(keras.layers.Dropout(rate))
-        elif dropout == "alpha" and rate > 0:
-            model.add(keras.layers.AlphaDropout(rate))
+        _add_dense(model, units, activation, batch_norm)
+        _add_dropout(model, dropout, rate)
 
 
 def per_layer_classifier(
