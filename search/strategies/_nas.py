@@ -11,8 +11,8 @@ bonus, with Adam.
 
 Defaults, from ENAS's controller (``enas/src/cifar10/general_controller.py`` and the
 paper's appendix): LSTM size 32 (ENAS: 64 for hundreds of decisions), learning rate 3.5e-3,
-baseline decay 0.99, entropy weight 1e-4. Measured here (``python -m benchmarks.synthetic``
-style, ask/tell only): see ``tests/search/strategies`` and the README.
+baseline decay 0.99, entropy weight 1e-4. Measured here on a synthetic reward, ask/tell only:
+``python -m benchmarks.controller`` (results in ``benchmarks/results/``).
 
 The controller never uses Keras's global random state (tokens are drawn with this
 strategy's own ``numpy`` generator; weights are initialised once from seeded initialisers),
