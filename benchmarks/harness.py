@@ -22,16 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keras
 import numpy as np
 import pandas as pd
-from scikeras.wrappers import KerasRegressor
-from scipy.stats import reciprocal
 from sklearn.metrics import get_scorer
-from sklearn.model_selection import RandomizedSearchCV
 
 from benchmarks.datasets import Dataset, load_dataset
 from benchmarks.profiles import DatasetPlan, Profile, get_profile
+from benchmarks.recipe import run_course_recipe
 from search import STRATEGIES, search
 from search.fingerprint import describe, short_hash
 from search.strategies import (
@@ -210,29 +207,10 @@ def _run_baseline_cell(
 ) -> dict[str, Any]:
     """The seed course's RandomizedSearchCV recipe, as written (see the module docstring)."""
     epochs = plan.baseline_epochs or plan.epochs
-    model = KerasRegressor(
-        model=plan.build_model, hidden_layers=1, layer_size=30, learning_rate=3e-3, verbose=0
+    run = run_course_recipe(
+        data, plan.build_model, epochs=epochs, seed=seed, n_iter=trials, n_jobs=n_jobs
     )
-    param_distribution = {
-        "hidden_layers": [1, 2, 3, 4],
-        # The course writes np.arange(1, 100); Keras 3 rejects numpy ints as layer sizes,
-        # so the one change to the recipe is plain Python ints.
-        "layer_size": list(range(1, 100)),
-        "learning_rate": reciprocal(1e-4, 1e-2),
-    }
-    search_cv = RandomizedSearchCV(
-        model, param_distribution, n_iter=trials, cv=3, n_jobs=n_jobs, random_state=seed
-    )
-    callbacks = [keras.callbacks.EarlyStopping(patience=5, min_delta=1e-2)]
-    start = time.perf_counter()
-    search_cv.fit(
-        data.X_train,
-        data.y_train,
-        epochs=epochs,
-        validation_data=(data.X_valid, data.y_valid),
-        callbacks=callbacks,
-    )
-    wall = time.perf_counter() - start
+    search_cv, wall = run.search_cv, run.wall
     res = search_cv.cv_results_
     # RandomizedSearchCV keeps no finish times: cumulate each candidate's fit + score time.
     per_trial = (res["mean_fit_time"] + res["mean_score_time"]) * search_cv.n_splits_

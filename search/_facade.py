@@ -23,6 +23,7 @@ from sklearn.model_selection import (
 from sklearn.utils.multiclass import type_of_target
 
 from models import deep_mlp, make_estimator, regression_mlp
+from search._refit import check_refit
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
 from search.estimators import SpaceSearchCV
 from search.ledger import StorageURL
@@ -73,7 +74,7 @@ def search(
     storage: str | StorageURL | None = None,
     study_name: str | None = None,
     progress: bool = True,
-    refit: bool = True,
+    refit: bool | str = True,
     pruner: str | optuna.pruners.BasePruner | None = None,
 ) -> SearchResult:
     """Search the hyperparameters of a Keras model with one strategy.
@@ -108,6 +109,12 @@ def search(
     state). Options go through the strategy object: ``HyperbandStrategy(eta=3,
     sampler="tpe")`` draws new candidates with TPE (BOHB's idea).
 
+    ``refit`` says what ``best_estimator_`` is: ``True`` / ``"all"`` retrains the best
+    candidate on all the data (with ``cv=(X_valid, y_valid)``: train + valid); ``"trial"``
+    keeps the best trial's own trained models, no retraining (the holdout model, or under
+    k-fold the ensemble of its fold models: mean prediction / mean class probabilities);
+    ``False`` keeps none.
+
     ``pruner`` (with ``strategy="tpe"``): ``"median"``, ``"hyperband"`` or any
     ``optuna.pruners.BasePruner`` stops unpromising trials after an epoch of their first
     fold; they are recorded ``pruned`` and never chosen as the best.
@@ -141,6 +148,7 @@ def search(
     if max_epochs_total is not None:
         check_int("max_epochs_total", max_epochs_total, 1)
     check_int("seed", seed, 0)
+    check_refit(refit)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be 'processes' or 'dask', got {backend!r}.")
     workers = 1 if backend == "dask" else resolve_n_jobs(n_jobs)
@@ -214,6 +222,7 @@ def search(
         "backend": backend,
         "tf_threads": searcher.tf_threads_,
         "seed": seed,
+        "refit": check_refit(refit) or False,
         "build_model": getattr(build, "__qualname__", repr(build)),
         "space": repr(space_obj),
         "ledger": None

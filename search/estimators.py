@@ -23,9 +23,10 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 
 from models import search_process
-from search._fit import TrialData, TrialSpec
+from search._fit import TrialData, TrialSpec, fit_trial
 from search._parallel import dask_client, dask_slots, default_tf_threads
 from search._pool import DaskPool, InProcessPool, Pool, process_pool
+from search._refit import check_refit, trial_estimator
 from search._results import best_index, cv_results
 from search._runner import Runner
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
@@ -70,7 +71,10 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             Hyperband and ASHA: one round of Hyperband's brackets; each rung run is a trial).
         scoring: a scikit-learn scoring (greater is better); ``None``: the estimator's.
         n_jobs: trials at once (scikit-learn's meaning; clamped to the cores).
-        refit: retrain the best candidate on all of ``X, y``.
+        refit: what ``best_estimator_`` is: ``True`` / ``"all"``, the best candidate
+            retrained on all of ``X, y``; ``"trial"``, the best trial's own trained models
+            (the holdout model, or under k-fold the ensemble of its fold models: no
+            retraining); ``False``: none.
         cv: anything ``check_cv`` takes; the splits are computed once.
         seed: seeds the strategy's proposals.
         storage, study_name: the ledger (an Optuna storage URL, best as a ``StorageURL``
@@ -105,7 +109,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         max_epochs_total: int | None = None,
         scoring: Any = None,
         n_jobs: int | None = None,
-        refit: bool = True,
+        refit: bool | str = True,
         cv: Any = None,
         seed: int = 0,
         storage: str | StorageURL | None = None,
@@ -155,8 +159,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         if self.max_epochs_total is not None:
             check_int("max_epochs_total", self.max_epochs_total, 1)
         check_int("seed", self.seed, 0)
-        if self.refit not in (True, False):
-            raise ValueError(f"refit must be True or False for this search, got {self.refit!r}.")
+        check_refit(self.refit)
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be 'processes' or 'dask', got {self.backend!r}.")
         if self.backend != "dask" and self.scheduler is not None:
@@ -179,6 +182,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             self.strategy_.default_n_trials(epochs) if self.n_trials is None else self.n_trials
         )
         self.strategy_.bind(self.space_, int(self.n_trials_), int(self.seed), epochs=epochs)
+        refit = check_refit(self.refit)
         self.scorer_ = check_scoring(self.estimator, scoring=self.scoring)
         X, y = np.asarray(X), np.asarray(y)
         splitter = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
@@ -211,29 +215,44 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
                 on_trial=self._progress_bar(),
                 epochs=epochs,
                 max_epochs_total=self.max_epochs_total,
+                keep_best=refit == "trial",
             )
             self._check_resumed(list(runner.trials.values()))
             try:
                 self.records_: list[Trial] = runner.run()
             finally:
                 self._close_progress()
+            kept = runner.models.get(runner.best_number) if runner.best_number is not None else None
         self.cv_results_ = cv_results(self.records_, self.n_splits_, list(self.space_))
         index = best_index(self.records_)
         assert index is not None  # the runner raised AllTrialsFailedError otherwise
         self.best_index_ = index
         self.best_params_ = dict(self.records_[index].params)
         self.best_score_ = float(self.records_[index].score)
-        if self.refit:
+        if refit is not None:
             with search_process():
                 refit_start = time.perf_counter()
-                best = self.space_.full(self.best_params_)
-                self.best_estimator_ = clone(self.estimator).set_params(**best)
-                self.best_estimator_.fit(X, y, **fit_params)
+                self.best_estimator_ = self._refit(refit, X, y, fit_params, kept)
                 self.refit_time_ = time.perf_counter() - refit_start
         self.elapsed_ = time.perf_counter() - start
         self.trials_ = trials_frame(self.records_)
         self.ledger_missing_ = 0 if self.ledger_ is None else self.ledger_.missing
         return self
+
+    def _refit(
+        self, refit: str, X: np.ndarray, y: np.ndarray, fit_params: dict[str, Any], kept: Any
+    ) -> Any:
+        best = self.space_.full(self.best_params_)
+        if refit == "all":
+            return clone(self.estimator).set_params(**best).fit(X, y, **fit_params)
+        if kept is None:
+            # A resumed best trial has no models in this process (the ledger keeps none):
+            # train its folds again, as the trial did.
+            trial = self.records_[self.best_index_]
+            spec = TrialSpec(trial.number, best, self.estimator, self.scorer_, fit_params)
+            spec.keep_model, spec.epochs = True, trial.fidelity
+            kept = fit_trial(spec, TrialData(X, y, self.splits_)).models
+        return trial_estimator(self.estimator, best, kept or [], X, y)
 
     @contextlib.contextmanager
     def _pool(self, X: np.ndarray, y: np.ndarray) -> Iterator[tuple[Pool, Any]]:

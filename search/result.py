@@ -18,8 +18,9 @@ __all__ = ["SearchResult", "markdown_table"]
 class SearchResult:
     """The outcome of one search: scikit-learn's attributes plus a trials table.
 
-    Attributes: ``best_params_``, ``best_score_``, ``best_estimator_`` (refit on all of
-    ``X, y``), ``cv_results_``, ``trials_`` (one row per trial), ``elapsed_`` (seconds),
+    Attributes: ``best_params_``, ``best_score_``, ``best_estimator_`` (as ``refit``
+    says: retrained on all of ``X, y``, or the best trial's own models), ``cv_results_``,
+    ``trials_`` (one row per trial), ``elapsed_`` (seconds),
     ``search_`` (the fitted search estimator), ``task`` and ``settings``.
 
     >>> import tempfile
@@ -87,8 +88,13 @@ class SearchResult:
         }
 
     def model_summary(self) -> str:
-        """The Keras summary of the best estimator's model (empty without refit)."""
-        model = getattr(self.best_estimator_, "model_", None) if self.search_.refit else None
+        """The Keras summary of the best estimator's model (empty without refit; a fold
+        ensemble shows its first member, the others have the same architecture)."""
+        best = self.best_estimator_ if self.search_.refit is not False else None
+        members = getattr(best, "estimators_", None)
+        if members:
+            best = getattr(members[0], "estimator", members[0])  # inside its FrozenEstimator
+        model = getattr(best, "model_", None)
         if model is None:
             return ""
         lines: list[str] = []

@@ -1,0 +1,366 @@
+"""``python -m benchmarks.defaults``: the course's recipe as written vs our engine, and the
+measurements our defaults (early stopping, ``refit``) were chosen from.
+
+Two phases, per dataset and seed:
+
+- ``measure``: (1) the course's recipe as written (``benchmarks.recipe``), timed; (2) the same
+  10 candidates, folds and epochs through ``search()`` with early stopping **off** and
+  ``refit="trial"``, timed. From (2)'s per-epoch fold curves (each fold's held-out score
+  after every epoch) it replays early-stopping rules (Keras's ``EarlyStopping`` logic,
+  best weights restored) to see what each would have chosen and cost; and it compares the
+  refit policies on the **validation** set (never used by either search): the best
+  trial's fold ensemble vs the best candidate retrained on all the training data, with
+  three seeds for the retraining's spread. Test scores are printed for the record only.
+- ``headline``: the course's recipe as written vs ``search()`` with our defaults, same
+  candidates, folds and epochs, ``n_jobs=2``; wall time and test score per seed and median.
+
+The datasets: California (``regression_mlp``, the course's SGD model, 100 epochs, all of its
+11,610 training rows) and Fashion-MNIST (the course's search recipe over its classifier,
+``classifier_mlp`` with SGD, the 10 epochs of the course's Fashion fit, a 10,000-image slice
+of the training set so that a seed takes minutes; the full test set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from sklearn.base import clone
+from sklearn.metrics import get_scorer
+
+from benchmarks.datasets import Dataset, load_california_housing, load_fashion_mnist
+from benchmarks.recipe import run_course_recipe
+from models import classifier_mlp, regression_mlp
+from search import search
+from spaces import california_mlp
+
+__all__ = ["RULES", "Rule", "main", "replay"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An early-stopping rule to replay: Keras's ``EarlyStopping(patience, min_delta)``
+    with ``restore_best_weights``; ``relative``: ``min_delta`` is a fraction of the best
+    score so far (scale-free across losses). ``patience=None``: no stopping."""
+
+    name: str
+    patience: int | None
+    min_delta: float = 0.0
+    relative: bool = False
+    restore: bool = True
+
+
+# Fixed before any run: the rules compared, and how one is chosen (``choose``).
+RULES: tuple[Rule, ...] = (
+    Rule("none (last epoch)", None, restore=False),
+    Rule("none (best epoch)", None),
+    Rule("p5 abs 1e-2 (course)", 5, 1e-2),
+    Rule("p5 abs 1e-3 (old default)", 5, 1e-3),
+    Rule("p5 abs 0", 5, 0.0),
+    Rule("p10 abs 0", 10, 0.0),
+    Rule("p20 abs 0", 20, 0.0),
+    Rule("p5 rel 1e-3", 5, 1e-3, relative=True),
+    Rule("p10 rel 1e-3", 10, 1e-3, relative=True),
+    Rule("p10 rel 1e-4", 10, 1e-4, relative=True),
+    Rule("p20 rel 1e-4", 20, 1e-4, relative=True),
+)
+# A rule is acceptable when the CV score of the candidate it chooses is within this
+# fraction of the best rule's, on every dataset (median over seeds); among acceptable
+# rules the one that trains the fewest epochs wins.
+TOLERANCE = 0.005
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    load: Callable[[str | None], Dataset]
+    build: Callable[..., keras.Model]
+    epochs: int
+    scoring: str
+
+
+TASKS: dict[str, Task] = {
+    "california": Task(
+        "california",
+        lambda d: load_california_housing(data_dir=d),
+        regression_mlp,
+        100,
+        "neg_mean_squared_error",
+    ),
+    "fashion": Task(
+        "fashion",
+        lambda d: load_fashion_mnist(data_dir=d, n_train=10_000),
+        functools.partial(classifier_mlp, optimizer="sgd"),
+        10,
+        "accuracy",
+    ),
+}
+
+
+def replay(curve: list[float], rule: Rule) -> tuple[int, float]:
+    """(epochs trained, score of the model kept) for one fold's curve under ``rule``.
+
+    >>> replay([0.1, 0.3, 0.31, 0.305, 0.2], Rule("r", 2, 0.05))
+    (4, 0.3)
+    """
+    best, best_at, wait = -math.inf, 0, 0
+    for epoch, value in enumerate(curve):
+        delta = (
+            rule.min_delta * abs(best) if rule.relative and math.isfinite(best) else rule.min_delta
+        )
+        wait += 1
+        if value - delta > best:
+            best, best_at, wait = value, epoch, 0
+            continue
+        if rule.patience is not None and wait >= rule.patience and epoch > 0:
+            return epoch + 1, curve[best_at] if rule.restore else value
+    return len(curve), curve[best_at] if rule.restore else curve[-1]
+
+
+def _rule_table(trials: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per rule: the candidate it would choose, that candidate's CV score, epochs trained."""
+    out: dict[str, dict[str, Any]] = {}
+    for rule in RULES:
+        scores, epochs, stops = [], 0, []
+        for trial in trials:
+            folds = [replay(c, rule) for c in trial["curve"]]
+            epochs += sum(e for e, _ in folds)
+            stops.extend(e for e, _ in folds)
+            scores.append(statistics.fmean(s for _, s in folds))
+        best = int(np.nanargmax(scores))
+        out[rule.name] = {
+            "chosen": trials[best]["params"],
+            "cv_score": scores[best],
+            "epochs": epochs,
+            "median_stop": statistics.median(stops),
+        }
+    return out
+
+
+def _score(scoring: str, estimator: Any, X: np.ndarray, y: np.ndarray) -> float:
+    return float(get_scorer(scoring)(estimator, X, y))
+
+
+def measure(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
+    """Phase ``measure`` for one dataset and seed (see the module docstring)."""
+    course = run_course_recipe(data, task.build, epochs=task.epochs, seed=seed)
+    cbest = course.search_cv.best_estimator_
+    row: dict[str, Any] = {
+        "course": {
+            "wall": course.wall,
+            "chosen": {k: _plain(v) for k, v in course.search_cv.best_params_.items()},
+            "valid": _score(task.scoring, cbest, data.X_valid, data.y_valid),
+            "test": _score(task.scoring, cbest, data.X_test, data.y_test),
+        }
+    }
+    start = time.perf_counter()
+    result = search(
+        "random",
+        california_mlp(),
+        task.build,
+        data=data,
+        n_trials=10,
+        cv=3,
+        epochs=task.epochs,
+        early_stopping=False,
+        refit="trial",
+        n_jobs=2,
+        seed=seed,
+        progress=False,
+    )
+    wall = time.perf_counter() - start
+    trials = [
+        {"params": t.params, "curve": t.curve, "score": t.score}
+        for t in result.search_.records_
+        if t.complete
+    ]
+    chosen = result.best_params_
+    refits = []
+    for refit_seed in (seed, seed + 100, seed + 200):
+        est = clone(result.search_.estimator).set_params(**chosen, seed=refit_seed)
+        t0 = time.perf_counter()
+        est.fit(data.X_train, data.y_train)
+        refits.append(
+            {
+                "seed": refit_seed,
+                "seconds": time.perf_counter() - t0,
+                "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
+                "test": _score(task.scoring, est, data.X_test, data.y_test),
+            }
+        )
+    ensemble = result.best_estimator_
+    row["ours_no_early_stopping"] = {
+        "wall": wall,
+        "chosen": chosen,
+        "cv_score": result.best_score_,
+        "trial_ensemble": {
+            "valid": _score(task.scoring, ensemble, data.X_valid, data.y_valid),
+            "test": _score(task.scoring, ensemble, data.X_test, data.y_test),
+        },
+        "refit_all": refits,
+        "rules": _rule_table(trials),
+        "trials": trials,
+    }
+    return row
+
+
+def headline(task: Task, data: Dataset, seed: int, course: dict[str, Any] | None) -> dict[str, Any]:
+    """Phase ``headline`` for one dataset and seed; ``course``: a recorded course run."""
+    if course is None:
+        run = run_course_recipe(data, task.build, epochs=task.epochs, seed=seed)
+        best = run.search_cv.best_estimator_
+        course = {
+            "wall": run.wall,
+            "test": _score(task.scoring, best, data.X_test, data.y_test),
+            "chosen": {k: _plain(v) for k, v in run.search_cv.best_params_.items()},
+        }
+    start = time.perf_counter()
+    result = search(
+        "random",
+        california_mlp(),
+        task.build,
+        data=data,
+        n_trials=10,
+        cv=3,
+        epochs=task.epochs,
+        n_jobs=2,
+        seed=seed,
+        progress=False,
+    )
+    wall = time.perf_counter() - start
+    ours = {
+        "wall": wall,
+        "test": _score(task.scoring, result.best_estimator_, data.X_test, data.y_test),
+        "chosen": result.best_params_,
+        "settings": {
+            k: result.settings[k] for k in ("early_stopping", "patience", "min_delta", "refit")
+        },
+    }
+    return {"course": course, "ours": ours}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _print_measure(name: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n## {name}: measure")
+    for row in rows:
+        c, o = row["course"], row["ours_no_early_stopping"]
+        refit_valid = [r["valid"] for r in o["refit_all"]]
+        print(
+            f"seed {row['seed']}: course {c['wall']:.0f} s valid {c['valid']:.4f} test "
+            f"{c['test']:.4f} chose {c['chosen']}\n"
+            f"  ours (no ES) {o['wall']:.0f} s cv {o['cv_score']:.4f} chose {o['chosen']}\n"
+            f"  refit='trial' valid {o['trial_ensemble']['valid']:.4f} test "
+            f"{o['trial_ensemble']['test']:.4f}; refit='all' valid "
+            + ", ".join(f"{v:.4f}" for v in refit_valid)
+            + " test "
+            + ", ".join(f"{r['test']:.4f}" for r in o["refit_all"])
+            + f" ({statistics.median(r['seconds'] for r in o['refit_all']):.0f} s a refit)"
+        )
+    print("\n| rule | median CV score of its choice | median epochs | median stop epoch |")
+    print("|---|---|---|---|")
+    for rule in RULES:
+        per = [row["ours_no_early_stopping"]["rules"][rule.name] for row in rows]
+        print(
+            f"| {rule.name} | {statistics.median(p['cv_score'] for p in per):.4f} | "
+            f"{statistics.median(p['epochs'] for p in per):.0f} | "
+            f"{statistics.median(p['median_stop'] for p in per):.0f} |"
+        )
+
+
+def choose(measured: dict[str, list[dict[str, Any]]]) -> str:
+    """The rule the fixed criterion (``TOLERANCE``) picks from the measured datasets."""
+    acceptable = []
+    for rule in RULES:
+        ok = True
+        for rows in measured.values():
+            med = {
+                r.name: statistics.median(
+                    row["ours_no_early_stopping"]["rules"][r.name]["cv_score"] for row in rows
+                )
+                for r in RULES
+            }
+            top = max(med.values())
+            if med[rule.name] < top - TOLERANCE * abs(top):
+                ok = False
+        if ok:
+            cost = sum(
+                statistics.median(
+                    row["ours_no_early_stopping"]["rules"][rule.name]["epochs"] for row in rows
+                )
+                for rows in measured.values()
+            )
+            acceptable.append((cost, rule.name))
+    return min(acceptable)[1] if acceptable else "none (best epoch)"
+
+
+def _print_headline(name: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n## {name}: headline (course's recipe as written vs search() defaults)")
+    print("| seed | course wall s | ours wall s | ratio | course test | ours test |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        c, o = row["course"], row["ours"]
+        print(
+            f"| {row['seed']} | {c['wall']:.0f} | {o['wall']:.0f} | {o['wall'] / c['wall']:.3f} | "
+            f"{c['test']:.4f} | {o['test']:.4f} |"
+        )
+    med = lambda side, key: statistics.median(r[side][key] for r in rows)  # noqa: E731
+    print(
+        f"| median | {med('course', 'wall'):.0f} | {med('ours', 'wall'):.0f} | "
+        f"{med('ours', 'wall') / med('course', 'wall'):.3f} | {med('course', 'test'):.4f} | "
+        f"{med('ours', 'test'):.4f} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.defaults", description=__doc__)
+    parser.add_argument("phase", choices=("measure", "headline"))
+    parser.add_argument("--datasets", nargs="+", choices=tuple(TASKS), default=list(TASKS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--out", required=True, help="a JSON file for every number printed")
+    parser.add_argument(
+        "--course-from",
+        default=None,
+        help="headline: take the course recipe's runs from this measure JSON instead of "
+        "running it again (same machine; say so when quoting the ratio)",
+    )
+    args = parser.parse_args(argv)
+    recorded = json.loads(Path(args.course_from).read_text()) if args.course_from else {}
+    out: dict[str, Any] = {"phase": args.phase, "seeds": args.seeds, "datasets": {}}
+    for name in args.datasets:
+        task = TASKS[name]
+        data = task.load(args.data_dir)
+        rows = []
+        for seed in args.seeds:
+            if args.phase == "measure":
+                row = measure(task, data, seed)
+            else:
+                prior = {r["seed"]: r["course"] for r in recorded.get("datasets", {}).get(name, [])}
+                row = headline(task, data, seed, prior.get(seed))
+            rows.append({"seed": seed, **row})
+            out["datasets"][name] = rows
+            Path(args.out).write_text(json.dumps(out, indent=1, default=str))
+            print(f"{name} seed {seed} done", flush=True)
+        (_print_measure if args.phase == "measure" else _print_headline)(name, rows)
+    if args.phase == "measure":
+        out["chosen_rule"] = choose(out["datasets"])
+        print(f"\nchosen early-stopping rule (criterion fixed in code): {out['chosen_rule']}")
+        Path(args.out).write_text(json.dumps(out, indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

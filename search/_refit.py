@@ -1,0 +1,69 @@
+"""What a search returns as ``best_estimator_``: the ``refit=`` policies.
+
+- ``"all"`` (``True``): the best candidate retrained on all of ``X, y`` (scikit-learn's
+  ``refit=True``).
+- ``"trial"``: the models the best trial trained, with no more training: under a holdout
+  its one model, under k-fold the ensemble of its fold models (scikit-learn's
+  ``VotingRegressor`` / soft ``VotingClassifier`` over ``FrozenEstimator``s: the mean
+  prediction / the mean class probabilities). KerasTuner returns the best trial's model
+  the same way; the fold ensemble is what k-fold cross-validation already paid for.
+- ``False``: none.
+
+The measurement behind the default is ``python -m benchmarks.defaults`` (README, "Protocol").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.ensemble import VotingClassifier, VotingRegressor
+from sklearn.frozen import FrozenEstimator
+
+from search._fit import unpack_model
+
+__all__ = ["REFIT_CHOICES", "check_refit", "trial_estimator"]
+
+REFIT_CHOICES = ("all", "trial")
+
+
+def check_refit(refit: object) -> str | None:
+    """The policy name for a ``refit`` argument (``True`` is ``"all"``, ``False`` is None)."""
+    if refit is True:
+        return "all"
+    if refit is False:
+        return None
+    if isinstance(refit, str) and refit in REFIT_CHOICES:
+        return refit
+    raise ValueError(
+        f"refit must be True/'all' (retrain the best candidate on all the data), 'trial' "
+        f"(keep the best trial's trained models: the holdout model or the fold ensemble) "
+        f"or False, got {refit!r}."
+    )
+
+
+def trial_estimator(
+    template: Any, params: dict[str, Any], models: list[bytes], X: np.ndarray, y: np.ndarray
+) -> Any:
+    """The estimator made of a trial's trained ``models`` (``pack_model`` bytes, per fold).
+
+    Each fold's estimator is built from ``params`` without training (scikeras's
+    ``initialize``, which also learns the classes from ``y``) and given its weights.
+    """
+    members = []
+    for packed in models:
+        estimator = clone(template).set_params(**params)
+        estimator.initialize(X, y)
+        unpack_model(packed, estimator.model_)
+        members.append(estimator)
+    if len(members) == 1:
+        return members[0]
+    named = [(f"fold{i}", FrozenEstimator(m)) for i, m in enumerate(members)]
+    ensemble: Any
+    if is_classifier(template):
+        ensemble = VotingClassifier(named, voting="soft")
+    else:
+        ensemble = VotingRegressor(named)
+    # Frozen members ignore fit; the voting wrapper only learns the labels from y.
+    return ensemble.fit(X, y)
