@@ -131,7 +131,9 @@ def _rule_table(trials: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Per rule: the candidate it would choose, that candidate's CV score, epochs trained."""
     out: dict[str, dict[str, Any]] = {}
     for rule in RULES:
-        scores, epochs, stops = [], 0, []
+        scores: list[float] = []
+        stops: list[int] = []
+        epochs = 0
         for trial in trials:
             folds = [replay(c, rule) for c in trial["curve"]]
             epochs += sum(e for e, _ in folds)

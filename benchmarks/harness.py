@@ -14,7 +14,6 @@ scikeras ``KerasRegressor`` + ``RandomizedSearchCV(n_iter=trials, cv=3)``, fitte
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import json
 import math
 import time
@@ -27,6 +26,7 @@ import pandas as pd
 from sklearn.metrics import get_scorer
 
 from benchmarks.datasets import Dataset, load_dataset
+from benchmarks.peers import PEERS, missing_peer_package, run_peer
 from benchmarks.profiles import DatasetPlan, Profile, get_profile
 from benchmarks.recipe import run_course_recipe
 from search import STRATEGIES, search
@@ -42,12 +42,11 @@ from search.strategies import (
 __all__ = [
     "BASELINE",
     "MULTI_FIDELITY",
-    "OPTIONAL_PEERS",
+    "PEERS",
     "ROWS",
     "VARIANTS",
     "BenchmarkRun",
     "cell_name",
-    "optional_peer_notes",
     "run_benchmark",
     "trials_table",
 ]
@@ -58,35 +57,21 @@ VARIANTS: dict[str, Any] = {
     "tpe-median": lambda: TPEStrategy(pruner="median"),  # Optuna's MedianPruner defaults
     "hyperband-tpe": lambda: HyperbandStrategy(sampler="tpe"),  # BOHB's idea
 }
-# Every row a run may have, and the default rows (the variant with TPE sampling is opt-in).
-ROWS = [*STRATEGIES, *VARIANTS]
+# Every row a run may have, and the default rows (the variant with TPE sampling is opt-in;
+# the profile adds its peers).
+ROWS = [*STRATEGIES, *VARIANTS, *PEERS]
 DEFAULT_ROWS = [*STRATEGIES, "tpe-median"]
 # Rows whose budget is epochs: they get the epochs a one-shot row may train at most.
 MULTI_FIDELITY = frozenset({"hyperband", "asha", "hyperband-tpe"})
-# Peers we compare against when their packages are installed (extras); never faked.
-OPTIONAL_PEERS = {
-    "keras_tuner": "KerasTuner RandomSearch / Hyperband (pip install keras-tuner tensorboard)",
-    "sklearn_genetic": "sklearn-genetic-opt GASearchCV (pip install sklearn-genetic-opt)",
-}
 
 
 @dataclass
 class BenchmarkRun:
-    """The finished cells of a run, and what was skipped and why."""
+    """The finished cells of a run, what was skipped and why, and the settings that ran."""
 
     cells: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def optional_peer_notes() -> list[str]:
-    """One line per optional peer: why it is not in the table."""
-    notes = []
-    for module, what in OPTIONAL_PEERS.items():
-        if importlib.util.find_spec(module) is None:
-            notes.append(f"{what}: not installed, skipped.")
-        else:
-            notes.append(f"{what}: installed, but no adapter in this version; skipped.")
-    return notes
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 def cell_name(dataset: str, strategy: str, seed: int) -> str:
@@ -240,6 +225,9 @@ def _run_baseline_cell(
         "trials": trials_rows,
         "history": _history(best),
         "settings": {"epochs": epochs, "cv": 3, "n_iter": trials, "recipe": "seed course"},
+        "differences": []
+        if epochs == 100
+        else [f"{epochs} epochs per fit; the course's recipe as written trains 100"],
         **_test_metrics(data.task, best, data),
     }
 
@@ -285,6 +273,13 @@ def run_benchmark(
     (out_dir / "cells").mkdir(parents=True, exist_ok=True)
     ledger = f"sqlite:///{(out_dir / 'ledger.db').resolve()}"
     run = BenchmarkRun()
+    run.settings.update(
+        profile=prof.name,
+        datasets=list(names),
+        seeds=list(prof.seeds),
+        n_jobs=n_jobs,
+        time_budget_per_cell=time_budget,
+    )
     cells = run.cells
     for name in names:
         plan = prof.plans[name]
@@ -293,6 +288,14 @@ def run_benchmark(
             kwargs["data_dir"] = data_dir
         data: Dataset | None = None
         rows = list(chosen) + ([BASELINE] if baseline and plan.baseline_epochs else [])
+        if strategies is None:
+            rows += [p for p in prof.peers if p not in rows]
+        for peer in [r for r in rows if r in PEERS]:
+            missing = missing_peer_package(peer)
+            if missing is not None:
+                rows.remove(peer)
+                run.notes.append(f"{name}: {missing}")
+                print(f"[bench] {run.notes[-1]}", flush=True)
         if "grid" in rows:
             try:
                 fit_grid_points(plan.space(), plan.trials)
@@ -301,6 +304,17 @@ def run_benchmark(
                 rows.remove("grid")
                 run.notes.append(f"{name}: grid skipped at {plan.trials} trials per cell: {exc}")
                 print(f"[bench] {run.notes[-1]}", flush=True)
+        run.settings[name] = {
+            "rows": list(rows),
+            "trials per cell": plan.trials,
+            "epochs per fit": plan.epochs,
+            "cv": plan.cv,
+            "batch size": plan.batch_size,
+            "early-stopping patience": plan.patience,
+            "seed recipe epochs": plan.baseline_epochs if BASELINE in rows else None,
+            "multi-fidelity epoch budget": epoch_budget(plan),
+            "data": dict(plan.loader_kwargs),
+        }
         for seed in prof.seeds:
             for strategy in rows:
                 path = out_dir / "cells" / f"{cell_name(name, strategy, seed)}.json"
@@ -318,6 +332,9 @@ def run_benchmark(
                     data = load_dataset(name, **kwargs)
                 if strategy == BASELINE:
                     cell = _run_baseline_cell(data, plan, seed, trials=plan.trials, n_jobs=n_jobs)
+                elif strategy in PEERS:
+                    cell = run_peer(strategy, data, plan, seed, trials=plan.trials)
+                    cell.update(_test_metrics(data.task, cell.pop("estimator"), data))
                 else:
                     cell = _run_strategy_cell(
                         data,
@@ -341,6 +358,7 @@ def run_benchmark(
                     n_train=len(data.X_train),
                     n_test=len(data.X_test),
                 )
+                cell.setdefault("refit", _refit_data(strategy, plan))
                 path.write_text(json.dumps(cell, indent=1, default=_json_default))
                 cells.append(cell)
                 metric = (
@@ -354,6 +372,15 @@ def run_benchmark(
                     flush=True,
                 )
     return run
+
+
+def _refit_data(row: str, plan: DatasetPlan) -> str:
+    """What the row's returned model was trained on (the report states it per row)."""
+    if row == BASELINE:
+        return "train (the recipe's refit)"
+    if isinstance(plan.cv, int):
+        return "train (refit on all of it)"
+    return "train + valid (refit)"
 
 
 def trials_table(cells: list[dict[str, Any]]) -> pd.DataFrame:

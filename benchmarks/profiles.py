@@ -48,11 +48,23 @@ class DatasetPlan:
     baseline_epochs: int | None = None
 
 
+# Peer rows (``benchmarks.peers``) a profile runs by default, where installed.
+ALL_PEERS = (
+    "kt-random",
+    "kt-bayes",
+    "kt-hyperband",
+    "optuna-hyperband",
+    "sk-halving",
+    "ga-sklearn",
+)
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
     seeds: tuple[int, ...]
     plans: dict[str, DatasetPlan] = field(default_factory=dict)
+    peers: tuple[str, ...] = ()
 
     def with_overrides(
         self,
@@ -98,6 +110,7 @@ PROFILES: dict[str, Profile] = {
                 cv=2,
             ),
         },
+        peers=("kt-random", "optuna-hyperband"),
     ),
     "standard": Profile(
         "standard",
@@ -111,7 +124,7 @@ PROFILES: dict[str, Profile] = {
                 epochs=60,
                 patience=5,
                 cv="valid",
-                baseline_epochs=20,
+                baseline_epochs=100,  # the course's recipe as written
             ),
             "fashion_mnist": DatasetPlan(
                 {"n_train": 20000, "flatten": True},
@@ -124,6 +137,7 @@ PROFILES: dict[str, Profile] = {
                 cv="valid",
             ),
         },
+        peers=ALL_PEERS,
     ),
     "architecture": Profile(
         "architecture",
@@ -175,6 +189,7 @@ PROFILES: dict[str, Profile] = {
                 cv="valid",
             ),
         },
+        peers=ALL_PEERS,
     ),
 }
 

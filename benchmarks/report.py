@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from benchmarks.harness import BASELINE, optional_peer_notes, trials_table
+from benchmarks.harness import BASELINE, trials_table
 from search.multifidelity import format_brackets, hyperband_brackets
 from search.result import markdown_table
 from search.strategies import rung_epochs
@@ -79,12 +79,14 @@ def time_to_reach(trials: list[dict[str, Any]], target: float) -> float | None:
         if s is not None and math.isfinite(s):
             best = max(best, s)
         if best >= target:
-            return float(t["elapsed"])
+            when = _elapsed((t, s))
+            return when if math.isfinite(when) else None
     return None
 
 
 def _elapsed(pair: tuple[dict[str, Any], Any]) -> float:
-    return float(pair[0]["elapsed"])
+    elapsed = pair[0].get("elapsed")
+    return math.inf if elapsed is None else float(elapsed)  # a peer that keeps no time
 
 
 def versus_random(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
@@ -159,6 +161,7 @@ def summary_table(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
         reached = [trials_to_reach(competing_scores(trials)) for trials in group["trials"]]
         reach = [r for r in reached if r is not None]
         row: dict[str, Any] = {"strategy": strategy, "seeds": len(group)}
+        row["model trained on"] = str(group.iloc[0].get("refit") or "")
         if task == "regression":
             row["val MSE"] = _pm([-v for v in val]) if val else "n/a (R^2 on own CV)"
             row["test RMSE"] = _pm(list(group["test_rmse"]))
@@ -176,6 +179,35 @@ def summary_table(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
         row["mean rank"] = f"{group['rank'].mean():.2f}"
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def per_seed_table(cells: list[dict[str, Any]], dataset: str) -> pd.DataFrame:
+    """Per row and seed: the test score and the wall time (the values behind mean +- std)."""
+    own = [c for c in cells if c["dataset"] == dataset]
+    if not own:
+        return pd.DataFrame()
+    metric = "test_rmse" if own[0]["task"] == "regression" else "test_accuracy"
+    rows: dict[str, dict[str, Any]] = {}
+    for c in own:
+        row = rows.setdefault(c["strategy"], {"strategy": c["strategy"]})
+        row[f"seed {c['seed']} {metric.replace('_', ' ')}"] = f"{c[metric]:.4f}"
+        row[f"seed {c['seed']} wall s"] = f"{c['wall']:.0f}"
+    return pd.DataFrame(list(rows.values()))
+
+
+def differences_lines(cells: list[dict[str, Any]]) -> list[str]:
+    """One line per row that differs from our protocol (peers, a shortened seed recipe)."""
+    seen: dict[tuple[str, str], list[str]] = {}
+    for c in cells:
+        if c.get("differences"):
+            seen.setdefault((c["dataset"], c["strategy"]), list(c["differences"]))
+    return [f"{d} / {row}: " + "; ".join(diff) for (d, row), diff in seen.items()]
+
+
+def _setting_line(key: str, value: Any) -> str:
+    if isinstance(value, dict):
+        return f"{key}: " + ", ".join(f"{k}={v}" for k, v in value.items())
+    return f"{key}: {value}"
 
 
 def _pm(values: list[float], digits: int = 4) -> str:
@@ -312,12 +344,15 @@ def _plot_test_scores(cells: list[dict[str, Any]], dataset: str, path: Path) -> 
 
 def _plot_training_curves(cells: list[dict[str, Any]], dataset: str, path: Path) -> Path:
     strategies = _strategies(cells, dataset)
-    fig, axes = plt.subplots(
-        1, len(strategies), figsize=(3.2 * len(strategies), 3.2), squeeze=False
-    )
-    for ax, strategy in zip(axes[0], strategies, strict=True):
+    # At most 4 panels a row: the figure keeps the page's width with many rows.
+    ncols = min(4, len(strategies))
+    nrows = math.ceil(len(strategies) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.8 * nrows), squeeze=False)
+    for ax in axes.flat[len(strategies) :]:
+        ax.set_visible(False)
+    for ax, strategy in zip(axes.flat, strategies, strict=False):
         runs = [c for c in cells if c["dataset"] == dataset and c["strategy"] == strategy]
-        best = max(runs, key=lambda c: c["test_score"])
+        best = min(runs, key=lambda c: c["seed"])  # the first seed: no choice by test score
         for key in ("loss", "val_loss"):
             if best["history"].get(key):
                 ax.plot(range(1, len(best["history"][key]) + 1), best["history"][key], label=key)
@@ -325,7 +360,7 @@ def _plot_training_curves(cells: list[dict[str, Any]], dataset: str, path: Path)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle(f"{dataset}: training curves of each strategy's best model (refit)")
+    fig.suptitle(f"{dataset}: training curves of each row's returned model (first seed)")
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -408,7 +443,7 @@ def write_report(
     machine = _machine()
     md: list[str] = ["# hpsearch benchmark", ""]
     body_html: list[str] = ["<h1>hpsearch benchmark</h1>"]
-    setting_lines = [f"{k}: {v}" for k, v in settings.items()]
+    setting_lines = [_setting_line(k, v) for k, v in settings.items()]
     machine_lines = [f"{k}: {v}" for k, v in machine.items()]
     md += [
         "## Settings",
@@ -460,14 +495,20 @@ def write_report(
             _plot_training_curves(cells, dataset, fig_dir / f"{dataset}_training_curves.png"),
         ]
         params = _best_params(cells, dataset)
+        seeds = per_seed_table(cells, dataset)
         md += [
             f"## {dataset}",
             "",
             markdown_table(summary.drop(columns="dataset")),
             "",
+            "Per seed:",
+            "",
+            markdown_table(seeds),
+            "",
             markdown_table(params),
             "",
         ]
+        body_html.append(seeds.to_html(index=False))
         controller = nas_table(cells, dataset)
         if not controller.empty:
             md += ["The nas controller (per seed):", "", markdown_table(controller), ""]
@@ -494,9 +535,9 @@ def write_report(
     notes = [
         "Validation scores come from each search's own protocol; the seed recipe scores R^2 "
         "over its own 3 folds, so only its test score is comparable.",
-        "Test scores: each cell's best_estimator_ (refit on the training data) on the "
-        "untouched test set.",
-        *optional_peer_notes(),
+        "Test scores: each cell's returned model (the column 'model trained on' says on "
+        "what data) scored once on the untouched test set.",
+        *differences_lines(cells),
         *(notes or []),
     ]
     md += ["## Notes", "", *[f"- {n}" for n in notes], ""]
@@ -506,6 +547,7 @@ def write_report(
     style = (
         "body{font-family:sans-serif;max-width:1100px;margin:auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 6px}"
+        "img{max-width:100%;height:auto}"
     )
     head = (
         "<!doctype html><html><head><meta charset='utf-8'>"

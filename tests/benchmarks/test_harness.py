@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -101,15 +102,19 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
     assert set(trials["dataset"]) == {"california", "fashion_mnist"}
     cal = trials[trials["dataset"] == "california"]
     ours = {"random", "genetic", "tpe", "tpe-median", "hyperband", "asha", "nas"}
-    assert set(cal["strategy"]) == {"grid", *ours, BASELINE}
+    peers = {"kt-random", "optuna-hyperband"}  # the quick profile's peers (CI installs them)
+    assert set(cal["strategy"]) == {"grid", *ours, *peers, BASELINE}
     fm = trials[trials["dataset"] == "fashion_mnist"]
-    assert set(fm["strategy"]) == ours  # grid cannot fit 4 trials
+    assert set(fm["strategy"]) == ours | peers  # grid cannot fit 4 trials
     # Multi-fidelity rows spend at most the epochs a one-shot row may (8 x 3 x 2 folds).
     cells = json.loads((out / "cells.json").read_text())
     for cell in cells:
         if cell["strategy"] in ("hyperband", "asha") and cell["dataset"] == "california":
             assert 0 < cell["epochs_trained"] <= 48 + 3 * 2 * 2  # running trials finish
             assert any(t["parent"] is not None for t in cell["trials"])
+        if cell["strategy"] in peers:
+            assert math.isfinite(cell["test_score"]) and cell["differences"], cell["strategy"]
+            assert len(cell["trials"]) == {"california": 8, "fashion_mnist": 4}[cell["dataset"]]
     assert set(trials["seed"]) == {0, 1}
     assert trials.loc[trials["status"] == "complete", "val_score"].notna().all()
 
@@ -118,7 +123,13 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
     assert summary["test accuracy"].dropna().str.match(r"^0\.\d+ ± 0\.\d+$").all()
     report = (out / "report.md").read_text()
     assert "## california" in report and "## fashion_mnist" in report
-    assert "grid skipped at 4 trials" in report and "KerasTuner" in report
+    assert "grid skipped at 4 trials" in report
+    assert "california / kt-random: one trial at a time" in report
+    assert (
+        "california / seed_recipe: 3 epochs per fit; the course's recipe as written trains 100"
+        in report
+    )
+    assert "- california: rows=" in report and "trials per cell=8" in report
     assert "tensorflow:" in report and "cores:" in report
     html = (out / "report.html").read_text()
     assert html.count("data:image/png;base64,") == 10

@@ -1,0 +1,93 @@
+"""``refit=``: the best candidate retrained on all the data, or the best trial's own models."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.ensemble import VotingClassifier, VotingRegressor
+
+from search import search
+from search.testing import TINY_SPACE, tiny_classifier, tiny_regressor
+
+FAST = {"epochs": 3, "progress": False, "early_stopping": False}
+
+
+def _members(ensemble):
+    return [frozen.estimator for frozen in ensemble.estimators_]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_trial_refit_is_the_best_trials_fold_models(reg_data, n_jobs) -> None:
+    X, y = reg_data
+    result = search(
+        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=3, cv=3, refit="trial",
+        n_jobs=n_jobs, **FAST,
+    )  # fmt: skip
+    searcher = result.search_
+    best = searcher.records_[searcher.best_index_]
+    ensemble = result.best_estimator_
+    assert isinstance(ensemble, VotingRegressor)
+    members = _members(ensemble)
+    assert len(members) == 3
+    # Each member is the model that fold trained: it scores that fold's held-out rows as
+    # the trial did (a retrained model would not, to this precision).
+    for member, (_, test), fold_score in zip(
+        members, searcher.splits_, best.fold_scores, strict=True
+    ):
+        assert searcher.scorer_(member, X[test], y[test]) == pytest.approx(fold_score, abs=1e-5)
+    mean = np.mean([m.predict(X) for m in members], axis=0)
+    np.testing.assert_allclose(ensemble.predict(X), mean, rtol=1e-6)
+    assert result.settings["refit"] == "trial"
+
+
+def test_trial_refit_under_a_holdout_is_the_trials_one_model(reg_data) -> None:
+    X, y = reg_data
+    result = search(
+        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=3, cv=0.3, refit="trial", **FAST
+    )
+    searcher = result.search_
+    (_, test), = searcher.splits_  # fmt: skip
+    model = result.best_estimator_
+    assert not isinstance(model, VotingRegressor)
+    assert searcher.scorer_(model, X[test], y[test]) == pytest.approx(result.best_score_, abs=1e-5)
+    assert "Dense" in result.model_summary()
+
+
+def test_trial_refit_of_a_classifier_averages_the_fold_probabilities(clf_data) -> None:
+    X, y = clf_data
+    result = search(
+        "random", TINY_SPACE, tiny_classifier, X, y, n_trials=2, cv=3, refit="trial", **FAST
+    )
+    ensemble = result.best_estimator_
+    assert isinstance(ensemble, VotingClassifier)
+    proba = ensemble.predict_proba(X)
+    mean = np.mean([m.predict_proba(X) for m in _members(ensemble)], axis=0)
+    np.testing.assert_allclose(proba, mean, rtol=1e-6)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert set(ensemble.predict(X)) <= set(np.unique(y))
+    assert list(result.search_.classes_) == list(np.unique(y))
+
+
+def test_trial_refit_of_a_resumed_best_trial_trains_its_folds_again(reg_data, tmp_path) -> None:
+    X, y = reg_data
+    kw = {"n_trials": 2, "cv": 3, "storage": f"sqlite:///{tmp_path / 'r.db'}",
+          "study_name": "r", **FAST}  # fmt: skip
+    first = search("random", TINY_SPACE, tiny_regressor, X, y, refit=False, **kw)
+    # Every trial is in the ledger: this run trains none, so no models came back.
+    again = search("random", TINY_SPACE, tiny_regressor, X, y, refit="trial", **kw)
+    searcher = again.search_
+    assert searcher.best_params_ == first.best_params_
+    best = searcher.records_[searcher.best_index_]
+    members = _members(again.best_estimator_)
+    for member, (_, test), fold_score in zip(
+        members, searcher.splits_, best.fold_scores, strict=True
+    ):
+        # Seeded per fold as the trial was: the same models again.
+        assert searcher.scorer_(member, X[test], y[test]) == pytest.approx(fold_score, abs=1e-4)
+
+
+@pytest.mark.parametrize("bad", ["best", "All", 1, None])
+def test_refit_rejects_anything_else_naming_the_choices(reg_data, bad) -> None:
+    X, y = reg_data
+    with pytest.raises(ValueError, match=r"refit must be True/'all'.*'trial'.*False"):
+        search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit=bad, **FAST)
