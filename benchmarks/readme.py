@@ -1,0 +1,179 @@
+"""``python -m benchmarks.readme``: the README's result tables, generated from committed results.
+
+Each table sits in README.md between ``<!-- generated: NAME -->`` and ``<!-- end: NAME -->``
+and is rendered here from files under ``benchmarks/results/``: ``--write`` rewrites the
+blocks, ``--check`` (and ``tests/benchmarks/test_readme.py``) fails when a README number
+differs from what the committed results give.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["TABLES", "main", "render"]
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+_NAMES = {"california": "California", "fashion_mnist": "Fashion-MNIST", "fashion": "Fashion-MNIST"}
+
+
+def _md(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def cells_table(folder: str) -> str:
+    """Per dataset and row of a harness run: validation and test per seed, medians, epochs."""
+    cells = json.loads((RESULTS / folder / "cells.json").read_text())
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for cell in cells:
+        groups.setdefault((cell["dataset"], cell["strategy"]), []).append(cell)
+    rows = []
+    for (dataset, row), group in groups.items():
+        group.sort(key=lambda c: c["seed"])
+        regression = group[0]["task"] == "regression"
+        metric, unit = ("test_rmse", "RMSE") if regression else ("test_accuracy", "acc")
+        vals = [c["best_val_score"] for c in group]
+        val = ", ".join("n/a" if v is None else f"{-v if regression else v:.4f}" for v in vals)
+        tests = [c[metric] for c in group]
+        epochs = [c.get("epochs_trained") for c in group]
+        rows.append(
+            [
+                _NAMES.get(dataset, dataset),
+                row,
+                ", ".join(str(c["seed"]) for c in group),
+                f"{'MSE' if regression else 'acc'} {val}",
+                f"{unit} " + ", ".join(f"{t:.4f}" for t in tests),
+                f"{statistics.median(tests):.4f}",
+                f"{statistics.median(c['wall'] for c in group):.0f}",
+                "n/a" if None in epochs else f"{statistics.median(epochs):.0f}",
+            ]
+        )
+    header = ["dataset", "row", "seeds", "best validation per seed", "test per seed",
+              "median test", "median wall s", "median epochs trained"]  # fmt: skip
+    return _md(header, rows)
+
+
+def _defaults(name: str) -> dict[str, Any]:
+    return json.loads((RESULTS / name).read_text())
+
+
+def defaults_headline(name: str) -> str:
+    """The course's recipe as written vs ``search()``'s defaults, per seed and median."""
+    data = _defaults(name)
+    rows = []
+    for dataset, runs in data["datasets"].items():
+        regression = dataset == "california"
+        show = (lambda v: f"MSE {-v:.4f}") if regression else (lambda v: f"acc {v:.4f}")
+        for r in runs:
+            c, o = r["course"], r["ours"]
+            ratio = o["wall"] / c["wall"]
+            rows.append([_NAMES[dataset], str(r["seed"]), f"{c['wall']:.0f}", f"{o['wall']:.0f}",
+                         f"{ratio:.3f}", show(c["test"]), show(o["test"])])  # fmt: skip
+        cw = statistics.median(r["course"]["wall"] for r in runs)
+        ow = statistics.median(r["ours"]["wall"] for r in runs)
+        rows.append([_NAMES[dataset], "**median**", f"{cw:.0f}", f"{ow:.0f}", f"{ow / cw:.3f}",
+                     show(statistics.median(r["course"]["test"] for r in runs)),
+                     show(statistics.median(r["ours"]["test"] for r in runs))])  # fmt: skip
+    header = ["dataset", "seed", "course wall s", "ours wall s", "time ratio",
+              "course test", "ours test"]  # fmt: skip
+    return _md(header, rows)
+
+
+def defaults_refit(name: str) -> str:
+    """Refit policies on the validation set (early stopping off), per dataset and seed."""
+    data = _defaults(name)
+    rows = []
+    for dataset, runs in data["datasets"].items():
+        regression = dataset == "california"
+        show = (lambda v: f"{-v:.4f}") if regression else (lambda v: f"{v:.4f}")
+        for r in runs:
+            o = r["ours_no_early_stopping"]
+            refits = o["refit_all"]
+            rows.append(
+                [
+                    _NAMES[dataset],
+                    str(r["seed"]),
+                    show(o["trial_ensemble"]["valid"]),
+                    ", ".join(show(x["valid"]) for x in refits),
+                    f"{statistics.median(x['seconds'] for x in refits):.0f}",
+                    show(r["course"]["valid"]),
+                ]
+            )
+    header = ["dataset", "seed", "refit='trial' (fold ensemble)",
+              "refit='all', 3 retraining seeds", "s per retraining",
+              "course's recipe (its refit)"]  # fmt: skip
+    return _md(header, rows)
+
+
+def defaults_rules(name: str) -> str:
+    """Early-stopping rules replayed on the no-early-stopping curves (median over seeds)."""
+    data = _defaults(name)
+    datasets = list(data["datasets"])
+    rules = list(data["datasets"][datasets[0]][0]["ours_no_early_stopping"]["rules"])
+    rows = []
+    for rule in rules:
+        row = [rule]
+        for dataset in datasets:
+            per = [r["ours_no_early_stopping"]["rules"][rule] for r in data["datasets"][dataset]]
+            score = statistics.median(p["cv_score"] for p in per)
+            shown = f"MSE {-score:.4f}" if dataset == "california" else f"acc {score:.4f}"
+            row += [shown, f"{statistics.median(p['epochs'] for p in per):.0f}"]
+        rows.append(row)
+    header = ["rule"]
+    for dataset in datasets:
+        header += [f"{_NAMES[dataset]} CV score of its choice", f"{_NAMES[dataset]} epochs"]
+    return _md(header, rows)
+
+
+TABLES: dict[str, Callable[[], str]] = {
+    "multifidelity-standard": lambda: cells_table("multifidelity-standard-2026-11-30"),
+    "architecture": lambda: cells_table("architecture-2026-11-30"),
+    "defaults-headline": lambda: defaults_headline("defaults-headline-2026-11-30.json"),
+    "defaults-refit": lambda: defaults_refit("defaults-measure-2026-11-30.json"),
+    "defaults-rules": lambda: defaults_rules("defaults-measure-2026-11-30.json"),
+}
+
+_BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(\n<!-- end: \2 -->)", re.S)
+
+
+def render(text: str) -> str:
+    """``text`` with every generated block replaced by its table (an unknown name raises)."""
+
+    def block(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name not in TABLES:
+            raise ValueError(f"README block {name!r} has no generator; known: {sorted(TABLES)}")
+        return match.group(1) + TABLES[name]() + match.group(4)
+
+    return _BLOCK.sub(block, text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.readme", description=__doc__)
+    parser.add_argument("mode", choices=("check", "write"))
+    parser.add_argument("--readme", default=str(ROOT / "README.md"))
+    args = parser.parse_args(argv)
+    path = Path(args.readme)
+    text = path.read_text()
+    fresh = render(text)
+    if args.mode == "write":
+        path.write_text(fresh)
+        return 0
+    if fresh != text:
+        print("README.md's generated tables differ from benchmarks/results: run "
+              "python -m benchmarks.readme write", file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
