@@ -1,15 +1,14 @@
-"""``python -m benchmarks.speed``: trial throughput, overhead, parallelism, memory, headline.
+"""``python -m benchmarks.speed``: trial throughput, overhead, parallelism, memory.
 
 Everything is measured side by side in one run on this machine and printed as a table
 (ratios within the run; timings on shared machines are noisy). Sections can be chosen with
 ``--only`` (``epoch``, ``overhead``, ``contention``, ``parallel``, ``utilization``,
-``memory``, ``headline``).
+``memory``). The course's recipe against ``search()`` is ``python -m benchmarks.defaults``.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import os
 import resource
@@ -21,10 +20,6 @@ from typing import Any
 import joblib
 import keras
 import numpy as np
-from scikeras.wrappers import KerasRegressor
-from scipy.stats import reciprocal
-from sklearn.metrics import mean_squared_error
-from sklearn.model_selection import RandomizedSearchCV
 
 from benchmarks.datasets import Dataset, load_california_housing, load_fashion_mnist
 from models import make_estimator, regression_mlp
@@ -268,85 +263,6 @@ def memory_growth(n_trials: int = 200) -> dict[str, float]:
     return marks
 
 
-def _seed_recipe(data: Dataset, seed: int) -> tuple[float, float]:
-    model = KerasRegressor(
-        model=regression_mlp, hidden_layers=1, layer_size=30, learning_rate=3e-3, verbose=0
-    )
-    dist = {
-        "hidden_layers": [1, 2, 3, 4],
-        "layer_size": list(range(1, 100)),
-        "learning_rate": reciprocal(1e-4, 1e-2),
-    }
-    cv = RandomizedSearchCV(model, dist, n_iter=10, cv=3, random_state=seed)
-    start = time.perf_counter()
-    cv.fit(
-        data.X_train,
-        data.y_train,
-        epochs=20,
-        validation_data=(data.X_valid, data.y_valid),
-        callbacks=[keras.callbacks.EarlyStopping(patience=5, min_delta=1e-2)],
-    )
-    return time.perf_counter() - start, mean_squared_error(
-        data.y_test, cv.best_estimator_.predict(data.X_test)
-    )
-
-
-def _ours(data: Dataset, seed: int) -> tuple[float, float]:
-    start = time.perf_counter()
-    result = search(**headline_recipe(data), seed=seed)
-    wall = time.perf_counter() - start
-    return wall, mean_squared_error(data.y_test, result.best_estimator_.predict(data.X_test))
-
-
-def headline_recipe(data: Dataset) -> dict[str, Any]:
-    """Our fastest recipe to the seed's quality, as ``search()`` arguments (the README's).
-
-    The seed's space (``california_mlp``: hidden layers 1-4, width 1-99, learning rate
-    1e-4..1e-2 log) and the course's model with Adam instead of SGD (a build setting, not a
-    searched one: measured here, SGD does not reach MSE 0.31 within this budget, 0.335 and
-    0.355 for seeds 0 and 1); TPE, 6 trials, 2 at a time; one holdout (the validation set,
-    so the refit trains on train + valid) instead of 3 folds; batch 64, up to 60 epochs
-    with early stopping that really runs.
-    """
-    return {
-        "strategy": "tpe",
-        "space": "california_mlp",
-        "build_model": functools.partial(regression_mlp, optimizer="adam"),
-        "data": data,
-        "n_trials": 6,
-        "cv": (data.X_valid, data.y_valid),
-        "epochs": 60,
-        "batch_size": 64,
-        "n_jobs": 2,
-        "progress": False,
-    }
-
-
-def headline(data: Dataset, seeds: tuple[int, ...] = (0, 1, 2)) -> dict[str, Any]:
-    """The seed recipe vs our fastest recipe (``headline_recipe``), median over seeds."""
-    rows: dict[str, list[tuple[float, float]]] = {"seed recipe": [], "hpsearch": []}
-    runners: dict[str, Callable[[Dataset, int], tuple[float, float]]] = {
-        "seed recipe": _seed_recipe,
-        "hpsearch": _ours,
-    }
-    for seed in seeds:
-        for label, run in runners.items():
-            wall, mse = run(data, seed)
-            rows[label].append((wall, mse))
-            print(f"  seed {seed} {label:12s} wall {wall:.1f} s  test MSE {mse:.4f}", flush=True)
-    med = {
-        k: (statistics.median(w for w, _ in v), statistics.median(m for _, m in v))
-        for k, v in rows.items()
-    }
-    ratio = med["hpsearch"][0] / med["seed recipe"][0]
-    print(
-        f"  median: seed recipe {med['seed recipe'][0]:.1f} s / MSE {med['seed recipe'][1]:.4f}; "
-        f"hpsearch {med['hpsearch'][0]:.1f} s / MSE {med['hpsearch'][1]:.4f}; "
-        f"time ratio {ratio:.2f}"
-    )
-    return {"runs": rows, "median": med, "time_ratio": ratio}
-
-
 def _fashion_or_none(data_dir: str | None) -> Dataset | None:
     try:
         return load_fashion_mnist(data_dir=data_dir, n_train=10000, flatten=True)
@@ -355,7 +271,7 @@ def _fashion_or_none(data_dir: str | None) -> Dataset | None:
         return None
 
 
-_SECTIONS = ("epoch", "overhead", "contention", "parallel", "utilization", "memory", "headline")
+_SECTIONS = ("epoch", "overhead", "contention", "parallel", "utilization", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -369,7 +285,6 @@ def main(argv: list[str] | None = None) -> int:
         default=list(_SECTIONS),
     )
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="headline seeds")
     parser.add_argument("--json", default=None, help="also write the numbers to this file")
     args = parser.parse_args(argv)
     data = load_california_housing(data_dir=args.data_dir)
@@ -381,7 +296,6 @@ def main(argv: list[str] | None = None) -> int:
         "parallel": lambda: parallel_speed(data),
         "utilization": lambda: utilization(data),
         "memory": memory_growth,
-        "headline": lambda: headline(data, tuple(args.seeds)),
     }
     for name in args.only:
         print(f"[speed] {name}", flush=True)

@@ -4,32 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import keras
 import pytest
 
 from benchmarks.datasets import Dataset, load_california_housing
-from benchmarks.speed import contention, epoch_speed, headline_recipe, main, memory_growth
-from search import search
+from benchmarks.speed import contention, epoch_speed, main, memory_growth
 
 
 @pytest.fixture(scope="module")
 def small(data_dir) -> Dataset:
     data = load_california_housing(data_dir=data_dir, n_train=400, n_test=100)
     return replace(data, X_valid=data.X_valid[:100], y_valid=data.y_valid[:100])
-
-
-def test_headline_recipe_is_a_search_call_on_the_seeds_space_with_adam(small) -> None:
-    recipe = headline_recipe(small)
-    assert recipe["space"] == "california_mlp" and recipe["strategy"] == "tpe"
-    # The README's call, shrunk: the same arguments, 2 one-epoch trials in this process.
-    result = search(**{**recipe, "n_trials": 2, "epochs": 1, "n_jobs": 1})
-    assert len(result.trials_) == 2
-    assert set(result.best_params_) == {"hidden_layers", "layer_size", "learning_rate"}
-    assert isinstance(result.best_estimator_.model_.optimizer, keras.optimizers.Adam)
-    # One holdout, the validation set; the refit then trains on train + valid.
-    ((train, valid),) = result.search_.splits_
-    assert (len(train), len(valid)) == (400, 100)
-    assert result.best_estimator_.X_shape_ == (500, 8)
 
 
 def test_epoch_speed_times_both_settings(small) -> None:
