@@ -40,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--n-train", type=int, default=None, help="use a subset of the training data")
     s.add_argument("--n-jobs", type=int, default=1, help="trials in parallel (processes)")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument(
+        "--refit",
+        choices=["all", "trial"],
+        default=None,
+        help="the returned model: 'all' retrains the best candidate on all the training data, "
+        "'trial' keeps the best trial's own models (default: search()'s)",
+    )
     s.add_argument("--storage", default=None, help="Optuna storage URL for the trial ledger")
     s.add_argument("--study-name", default=None, help="ledger study name (resumes if it exists)")
     s.add_argument("--data-dir", default=None, help="a folder holding the dataset files")
@@ -101,6 +108,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         storage=args.storage,
         study_name=args.study_name,
         progress=not args.no_progress,
+        **({} if args.refit is None else {"refit": args.refit}),
     )
     scorer = result.search_.scorer_
     test_score = float(scorer(result.best_estimator_, data.X_test, data.y_test))

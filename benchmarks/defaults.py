@@ -87,6 +87,7 @@ class Task:
     build: Callable[..., keras.Model]
     epochs: int
     scoring: str
+    course: bool = True  # the course has a recipe for it (headline and measure run it)
 
 
 TASKS: dict[str, Task] = {
@@ -103,6 +104,16 @@ TASKS: dict[str, Task] = {
         functools.partial(classifier_mlp, optimizer="sgd"),
         10,
         "accuracy",
+    ),
+    # The early-stopping rule must also suit Adam, our presets' optimizer: the same
+    # California candidates with Adam, measured only (the course has no such recipe).
+    "california_adam": Task(
+        "california_adam",
+        lambda d: load_california_housing(data_dir=d),
+        functools.partial(regression_mlp, optimizer="adam"),
+        100,
+        "neg_mean_squared_error",
+        course=False,
     ),
 }
 
@@ -155,16 +166,16 @@ def _score(scoring: str, estimator: Any, X: np.ndarray, y: np.ndarray) -> float:
 
 def measure(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """Phase ``measure`` for one dataset and seed (see the module docstring)."""
-    course = run_course_recipe(data, task.build, epochs=task.epochs, seed=seed)
-    cbest = course.search_cv.best_estimator_
-    row: dict[str, Any] = {
-        "course": {
+    row: dict[str, Any] = {"course": None}
+    if task.course:
+        course = run_course_recipe(data, task.build, epochs=task.epochs, seed=seed)
+        cbest = course.search_cv.best_estimator_
+        row["course"] = {
             "wall": course.wall,
             "chosen": {k: _plain(v) for k, v in course.search_cv.best_params_.items()},
             "valid": _score(task.scoring, cbest, data.X_valid, data.y_valid),
             "test": _score(task.scoring, cbest, data.X_test, data.y_test),
         }
-    }
     start = time.perf_counter()
     result = search(
         "random",
@@ -260,9 +271,13 @@ def _print_measure(name: str, rows: list[dict[str, Any]]) -> None:
     for row in rows:
         c, o = row["course"], row["ours_no_early_stopping"]
         refit_valid = [r["valid"] for r in o["refit_all"]]
+        if c is not None:
+            print(
+                f"seed {row['seed']}: course {c['wall']:.0f} s valid {c['valid']:.4f} test "
+                f"{c['test']:.4f} chose {c['chosen']}"
+            )
         print(
-            f"seed {row['seed']}: course {c['wall']:.0f} s valid {c['valid']:.4f} test "
-            f"{c['test']:.4f} chose {c['chosen']}\n"
+            f"seed {row['seed']}:"
             f"  ours (no ES) {o['wall']:.0f} s cv {o['cv_score']:.4f} chose {o['chosen']}\n"
             f"  refit='trial' valid {o['trial_ensemble']['valid']:.4f} test "
             f"{o['trial_ensemble']['test']:.4f}; refit='all' valid "
@@ -345,8 +360,16 @@ def _print_headline(name: str, rows: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.defaults", description=__doc__)
-    parser.add_argument("phase", choices=("measure", "headline"))
-    parser.add_argument("--datasets", nargs="+", choices=tuple(TASKS), default=list(TASKS))
+    parser.add_argument("phase", choices=("measure", "headline", "choose"))
+    parser.add_argument(
+        "--measured",
+        nargs="+",
+        default=[],
+        help="choose: measure JSON files to merge and decide from",
+    )
+    parser.add_argument(
+        "--datasets", nargs="+", choices=tuple(TASKS), default=["california", "fashion"]
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--out", required=True, help="a JSON file for every number printed")
@@ -357,6 +380,18 @@ def main(argv: list[str] | None = None) -> int:
         "running it again (same machine; say so when quoting the ratio)",
     )
     args = parser.parse_args(argv)
+    if args.phase == "choose":
+        merged: dict[str, Any] = {"phase": "measure", "datasets": {}}
+        for path in args.measured:
+            merged["datasets"].update(json.loads(Path(path).read_text())["datasets"])
+        merged["chosen_rule"] = choose(merged["datasets"])
+        merged["chosen_refit"] = choose_refit(merged["datasets"])
+        for name, rows in merged["datasets"].items():
+            _print_measure(name, rows)
+        print(f"\nchosen early-stopping rule (criterion fixed in code): {merged['chosen_rule']}")
+        print(f"chosen refit policy (criterion fixed in code): {merged['chosen_refit']}")
+        Path(args.out).write_text(json.dumps(merged, indent=1, default=str))
+        return 0
     recorded = json.loads(Path(args.course_from).read_text()) if args.course_from else {}
     out: dict[str, Any] = {"phase": args.phase, "seeds": args.seeds, "datasets": {}}
     for name in args.datasets:
@@ -368,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
                 row = measure(task, data, seed)
             else:
                 prior = {r["seed"]: r["course"] for r in recorded.get("datasets", {}).get(name, [])}
+                if not task.course:
+                    parser.error(f"{name}: the course has no recipe to compare with")
                 row = headline(task, data, seed, prior.get(seed))
             rows.append({"seed": seed, **row})
             out["datasets"][name] = rows

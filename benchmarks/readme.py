@@ -21,7 +21,12 @@ __all__ = ["TABLES", "main", "render"]
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-_NAMES = {"california": "California", "fashion_mnist": "Fashion-MNIST", "fashion": "Fashion-MNIST"}
+_NAMES = {
+    "california": "California",
+    "california_adam": "California, Adam",
+    "fashion_mnist": "Fashion-MNIST",
+    "fashion": "Fashion-MNIST",
+}
 
 
 def _md(header: list[str], rows: list[list[str]]) -> str:
@@ -93,7 +98,7 @@ def defaults_refit(name: str) -> str:
     data = _defaults(name)
     rows = []
     for dataset, runs in data["datasets"].items():
-        regression = dataset == "california"
+        regression = dataset.startswith("california")
         show = (lambda v: f"{-v:.4f}") if regression else (lambda v: f"{v:.4f}")
         for r in runs:
             o = r["ours_no_early_stopping"]
@@ -105,7 +110,7 @@ def defaults_refit(name: str) -> str:
                     show(o["trial_ensemble"]["valid"]),
                     ", ".join(show(x["valid"]) for x in refits),
                     f"{statistics.median(x['seconds'] for x in refits):.0f}",
-                    show(r["course"]["valid"]),
+                    "n/a" if r["course"] is None else show(r["course"]["valid"]),
                 ]
             )
     header = ["dataset", "seed", "refit='trial' (fold ensemble)",
@@ -125,7 +130,8 @@ def defaults_rules(name: str) -> str:
         for dataset in datasets:
             per = [r["ours_no_early_stopping"]["rules"][rule] for r in data["datasets"][dataset]]
             score = statistics.median(p["cv_score"] for p in per)
-            shown = f"MSE {-score:.4f}" if dataset == "california" else f"acc {score:.4f}"
+            regression = dataset.startswith("california")
+            shown = f"MSE {-score:.4f}" if regression else f"acc {score:.4f}"
             row += [shown, f"{statistics.median(p['epochs'] for p in per):.0f}"]
         rows.append(row)
     header = ["rule"]

@@ -28,11 +28,12 @@ def test_datasets_lists_sources(data_dir: Path, capsys) -> None:
 def test_search_writes_report_and_summary(data_dir: Path, tmp_path: Path, capsys) -> None:
     out_dir = tmp_path / "rep"
     argv = ["search", "--strategy", "genetic", "--dataset", "california", "--trials", "3"]
-    argv += ["--epochs", "1", "--cv", "2", "--n-train", "200", "--no-progress"]
+    argv += ["--epochs", "1", "--cv", "2", "--n-train", "200", "--no-progress", "--refit", "trial"]
     argv += ["--data-dir", str(data_dir), "--out", str(out_dir)]
     assert main(argv) == 0
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["strategy"] == "genetic" and summary["trials"] == 3
+    assert json.loads((out_dir / "report.json").read_text())["settings"]["refit"] == "trial"
     assert summary["test_score"] < 0  # neg MSE on the untouched test set
     assert (out_dir / "report.md").is_file() and (out_dir / "report.json").is_file()
 
