@@ -13,6 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from models._estimators import (
     HPKerasClassifier,
     HPKerasRegressor,
+    RelativeEarlyStopping,
     TrainingDivergedError,
     make_estimator,
     search_process,
@@ -31,6 +32,7 @@ __all__ = [
     "FeatureSlice",
     "HPKerasClassifier",
     "HPKerasRegressor",
+    "RelativeEarlyStopping",
     "TrainingDivergedError",
     "classifier_mlp",
     "deep_mlp",

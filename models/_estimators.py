@@ -32,6 +32,7 @@ __all__ = [
     "SCIKERAS_PARAMS",
     "HPKerasClassifier",
     "HPKerasRegressor",
+    "RelativeEarlyStopping",
     "TrainingDivergedError",
     "make_estimator",
     "search_process",
@@ -242,6 +243,29 @@ def _accepts(fn: Callable[..., Any], name: str) -> bool:
     return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
 
 
+class RelativeEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras's ``EarlyStopping`` with ``min_delta`` as a fraction of the best value so far.
+
+    An improvement must beat the best monitored value by ``min_delta * |best|``: the same
+    rule at any scale of the loss (an MSE of 0.3 or of 3,000). Measured by
+    ``python -m benchmarks.defaults`` (README, "The evaluation protocol"): with the absolute
+    ``min_delta=1e-3`` and ``patience=5`` the course's SGD model stopped while still
+    improving and the candidates it chose scored worse in cross-validation.
+
+    >>> stop = RelativeEarlyStopping(patience=2, min_delta=0.01)
+    >>> stop._set_monitor_op(); stop.best = 0.5
+    >>> bool(stop._is_improvement(0.497, 0.5)), bool(stop._is_improvement(0.49, 0.5))
+    (False, True)
+    """
+
+    def _is_improvement(self, monitor_value: Any, reference_value: Any) -> Any:
+        if reference_value is None:
+            return True
+        # Keras stores min_delta signed by the monitor's direction (negative for a loss).
+        delta = self.min_delta * abs(float(reference_value))
+        return self.monitor_op(monitor_value - delta, reference_value)
+
+
 def _check_int(name: str, value: object, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
@@ -256,8 +280,9 @@ def make_estimator(
     batch_size: int = 32,
     validation_split: float = 0.1,
     early_stopping: bool = True,
-    patience: int = 5,
+    patience: int = 10,
     min_delta: float = 1e-3,
+    min_delta_mode: Literal["relative", "absolute"] = "relative",
     callbacks: Sequence[keras.callbacks.Callback] | None = None,
     checkpoint_path: str | None = None,
     tensorboard_dir: str | None = None,
@@ -271,7 +296,9 @@ def make_estimator(
     """A scikeras estimator for ``build_model`` with search-ready defaults.
 
     Early stopping watches the loss on the last ``validation_split`` of each training set
-    (``EarlyStopping(patience, min_delta, restore_best_weights=True)``); ``TerminateOnNaN``
+    (``EarlyStopping(patience, min_delta, restore_best_weights=True)``; with
+    ``min_delta_mode="relative"``, the default, an epoch must improve the best loss by
+    ``min_delta`` times that loss: ``RelativeEarlyStopping``); ``TerminateOnNaN``
     ends a diverging fit at once. ``model_params`` are passed to ``build_model`` (the
     hyperparameters a search varies must be given here, with their starting values).
 
@@ -296,6 +323,11 @@ def make_estimator(
         raise ValueError(f"validation_split must be in [0, 1), got {validation_split!r}.")
     if not isinstance(min_delta, (int, float)) or min_delta < 0:
         raise ValueError(f"min_delta must be a number >= 0, got {min_delta!r}.")
+    if min_delta_mode not in ("relative", "absolute"):
+        raise ValueError(
+            f"min_delta_mode must be 'relative' (a fraction of the best loss) or 'absolute', "
+            f"got {min_delta_mode!r}."
+        )
     if early_stopping and validation_split == 0:
         raise ValueError(
             "early_stopping=True needs validation_split > 0 (it watches the validation loss); "
@@ -308,8 +340,11 @@ def make_estimator(
 
     chosen: list[keras.callbacks.Callback] = [keras.callbacks.TerminateOnNaN()]
     if early_stopping:
+        stopper = (
+            RelativeEarlyStopping if min_delta_mode == "relative" else keras.callbacks.EarlyStopping
+        )
         chosen.append(
-            keras.callbacks.EarlyStopping(
+            stopper(
                 monitor="val_loss",
                 patience=patience,
                 min_delta=min_delta,

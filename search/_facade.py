@@ -62,8 +62,9 @@ def search(
     batch_size: int = 32,
     callbacks: Sequence[keras.callbacks.Callback] | None = None,
     early_stopping: bool = True,
-    patience: int = 5,
+    patience: int = 10,
     min_delta: float = 1e-3,
+    min_delta_mode: str = "relative",
     validation_split: float = 0.1,
     steps_per_execution: int = 32,
     n_jobs: int = 1,
@@ -82,7 +83,11 @@ def search(
     ``build_model`` receives every ``space`` parameter as a keyword argument, plus scikeras's
     ``meta`` (``n_features_in_``, ``n_classes_``...) when it accepts ``meta``. Training
     settings (``epochs``, ``batch_size``, early stopping, ``callbacks``) are shared by all
-    trials. ``cv`` is an int (k-fold; stratified for classification), a float in (0, 1) (one
+    trials. Early stopping watches the loss on the last ``validation_split`` of each
+    training set and stops after ``patience`` epochs that did not improve the best loss by
+    ``min_delta`` times it (``min_delta_mode="absolute"``: by ``min_delta``), keeping the
+    best epoch's weights; the defaults were chosen on validation scores (README, "The
+    evaluation protocol"). ``cv`` is an int (k-fold; stratified for classification), a float in (0, 1) (one
     holdout of that fraction), a tuple ``(X_valid, y_valid)`` (a fixed validation set; the
     refit then uses train + valid) or a scikit-learn splitter. ``scoring`` follows
     scikit-learn (greater is better): default ``neg_mean_squared_error`` or ``accuracy``.
@@ -176,6 +181,7 @@ def search(
         early_stopping=early_stopping,
         patience=patience,
         min_delta=min_delta,
+        min_delta_mode=min_delta_mode,  # type: ignore[arg-type]  # make_estimator checks it
         callbacks=callbacks,
         steps_per_execution=steps_per_execution,
         seed=seed,
@@ -216,6 +222,7 @@ def search(
         "early_stopping": early_stopping,
         "patience": patience,
         "min_delta": min_delta,
+        "min_delta_mode": min_delta_mode,
         "validation_split": validation_split,
         "steps_per_execution": steps_per_execution,
         "n_jobs": n_jobs,
