@@ -103,6 +103,13 @@ def _history(estimator: Any) -> dict[str, list[float]]:
     return {k: [float(v) for v in hist[k]] for k in ("loss", "val_loss") if k in hist}
 
 
+def _trial_curve(result: Any) -> dict[str, list[float]]:
+    """The best trial's first fold, scored on its held-out part after every epoch: the
+    training curve of a model that was kept rather than retrained (``refit="trial"``)."""
+    best = result.search_.records_[result.search_.best_index_]
+    return {"held-out score, fold 1": [float(v) for v in best.curve[0]]} if best.curve else {}
+
+
 def _cv_for(plan: DatasetPlan, data: Dataset) -> Any:
     return (data.X_valid, data.y_valid) if plan.cv == "valid" else plan.cv
 
@@ -181,7 +188,7 @@ def _run_strategy_cell(
         "wall": wall,
         "search_elapsed": result.elapsed_,
         "trials": trials_rows,
-        "history": _history(result.best_estimator_),
+        "history": _history(result.best_estimator_) or _trial_curve(result),
         "settings": result.settings,
         **_test_metrics(data.task, result.best_estimator_, data),
     }

@@ -353,9 +353,9 @@ def _plot_training_curves(cells: list[dict[str, Any]], dataset: str, path: Path)
     for ax, strategy in zip(axes.flat, strategies, strict=False):
         runs = [c for c in cells if c["dataset"] == dataset and c["strategy"] == strategy]
         best = min(runs, key=lambda c: c["seed"])  # the first seed: no choice by test score
-        for key in ("loss", "val_loss"):
-            if best["history"].get(key):
-                ax.plot(range(1, len(best["history"][key]) + 1), best["history"][key], label=key)
+        for key, values in best["history"].items():
+            if values:
+                ax.plot(range(1, len(values) + 1), values, label=key)
         ax.set_title(f"{strategy} (seed {best['seed']})", fontsize=9)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)

@@ -87,10 +87,11 @@ def search(
     training set and stops after ``patience`` epochs that did not improve the best loss by
     ``min_delta`` times it (``min_delta_mode="absolute"``: by ``min_delta``), keeping the
     best epoch's weights; the defaults were chosen on validation scores (README, "The
-    evaluation protocol"). ``cv`` is an int (k-fold; stratified for classification), a float in (0, 1) (one
-    holdout of that fraction), a tuple ``(X_valid, y_valid)`` (a fixed validation set; the
-    refit then uses train + valid) or a scikit-learn splitter. ``scoring`` follows
-    scikit-learn (greater is better): default ``neg_mean_squared_error`` or ``accuracy``.
+    evaluation protocol"). ``cv`` is an int (k-fold; stratified for classification), a
+    float in (0, 1) (one holdout of that fraction), a tuple ``(X_valid, y_valid)`` (a fixed
+    validation set; ``refit="all"`` then uses train + valid) or a scikit-learn splitter.
+    ``scoring`` follows scikit-learn (greater is better): default ``neg_mean_squared_error``
+    or ``accuracy``.
 
     Parallel trials: ``n_jobs=k`` runs k trials at once in reused worker processes of our
     own (``-1``: all cores, ``-2``: all but one; clamped to the cores), each with
@@ -114,11 +115,11 @@ def search(
     state). Options go through the strategy object: ``HyperbandStrategy(eta=3,
     sampler="tpe")`` draws new candidates with TPE (BOHB's idea).
 
-    ``refit`` says what ``best_estimator_`` is: ``True`` / ``"all"`` retrains the best
-    candidate on all the data (with ``cv=(X_valid, y_valid)``: train + valid); ``"trial"``
-    keeps the best trial's own trained models, no retraining (the holdout model, or under
-    k-fold the ensemble of its fold models: mean prediction / mean class probabilities);
-    ``False`` keeps none.
+    ``refit`` says what ``best_estimator_`` is: ``True`` / ``"all"`` (default) retrains the
+    best candidate on all the data (with ``cv=(X_valid, y_valid)``: train + valid);
+    ``"trial"`` keeps the best trial's own trained models, no retraining (the holdout
+    model, or under k-fold the ensemble of its fold models: mean prediction / mean class
+    probabilities); ``False`` keeps none.
 
     ``pruner`` (with ``strategy="tpe"``): ``"median"``, ``"hyperband"`` or any
     ``optuna.pruners.BasePruner`` stops unpromising trials after an epoch of their first

@@ -71,10 +71,11 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             Hyperband and ASHA: one round of Hyperband's brackets; each rung run is a trial).
         scoring: a scikit-learn scoring (greater is better); ``None``: the estimator's.
         n_jobs: trials at once (scikit-learn's meaning; clamped to the cores).
-        refit: what ``best_estimator_`` is: ``True`` / ``"all"``, the best candidate
-            retrained on all of ``X, y``; ``"trial"``, the best trial's own trained models
-            (the holdout model, or under k-fold the ensemble of its fold models: no
-            retraining); ``False``: none.
+        refit: what ``best_estimator_`` is: ``True`` / ``"all"`` (default), the best
+            candidate retrained on all of ``X, y`` (scikit-learn's meaning); ``"trial"``, the
+            best trial's own trained models (the holdout model, or under k-fold the ensemble
+            of its fold models: no retraining); ``False``: none. The default was chosen on
+            validation scores (README, "The evaluation protocol").
         cv: anything ``check_cv`` takes; the splits are computed once.
         seed: seeds the strategy's proposals.
         storage, study_name: the ledger (an Optuna storage URL, best as a ``StorageURL``

@@ -59,7 +59,7 @@ CALLER_KEEPS_THREADS = textwrap.dedent(
         rng = np.random.default_rng(0)
         X = rng.normal(size=(60, 3)).astype("float32"); y = X.sum(1)
         r = search("random", space, X=X, y=y, n_trials=2, n_jobs=2, tf_threads=1, epochs=1,
-                   cv=2, progress=False)  # refit=True: the refit runs in this process
+                   cv=2, progress=False, refit=True)  # the refit runs in this process
         print(r.settings["tf_threads"], tf.config.threading.get_intra_op_parallelism_threads())
     """
 )
