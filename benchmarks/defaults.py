@@ -390,7 +390,12 @@ def main(argv: list[str] | None = None) -> int:
             _print_measure(name, rows)
         print(f"\nchosen early-stopping rule (criterion fixed in code): {merged['chosen_rule']}")
         print(f"chosen refit policy (criterion fixed in code): {merged['chosen_refit']}")
-        Path(args.out).write_text(json.dumps(merged, indent=1, default=str))
+        for rows in merged["datasets"].values():
+            for row in rows:
+                for trial in row["ours_no_early_stopping"]["trials"]:
+                    # 5 decimals of a per-epoch score: what the replay needs, a third the size.
+                    trial["curve"] = [[round(v, 5) for v in fold] for fold in trial["curve"]]
+        Path(args.out).write_text(json.dumps(merged, default=str))
         return 0
     recorded = json.loads(Path(args.course_from).read_text()) if args.course_from else {}
     out: dict[str, Any] = {"phase": args.phase, "seeds": args.seeds, "datasets": {}}
