@@ -49,7 +49,7 @@ def cells_table(folder: str) -> str:
         vals = [c["best_val_score"] for c in group]
         val = ", ".join("n/a" if v is None else f"{-v if regression else v:.4f}" for v in vals)
         tests = [c[metric] for c in group]
-        epochs = [c.get("epochs_trained") for c in group]
+        epochs: list[int | None] = [c.get("epochs_trained") for c in group]
         rows.append(
             [
                 _NAMES.get(dataset, dataset),
@@ -59,7 +59,9 @@ def cells_table(folder: str) -> str:
                 f"{unit} " + ", ".join(f"{t:.4f}" for t in tests),
                 f"{statistics.median(tests):.4f}",
                 f"{statistics.median(c['wall'] for c in group):.0f}",
-                "n/a" if None in epochs else f"{statistics.median(epochs):.0f}",
+                "n/a"
+                if None in epochs
+                else f"{statistics.median(e for e in epochs if e is not None):.0f}",
             ]
         )
     header = ["dataset", "row", "seeds", "best validation per seed", "test per seed",
