@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 
 from models import make_estimator
 from tests.conftest import tiny_regressor
@@ -15,6 +16,7 @@ def _rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+@pytest.mark.slow  # ~27 s: hundreds of fits
 def test_rss_does_not_grow_with_the_number_of_fits() -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(64, 4)).astype(np.float32)

@@ -106,6 +106,7 @@ def test_n_jobs_minus_two_means_all_cores_but_one(reg_data, by_value) -> None:
     assert len(result.trials_) == 2
 
 
+@pytest.mark.slow  # ~27 s: the same search through both loops
 def test_same_seed_n_jobs_1_proposes_what_the_batch_loop_proposed(reg_data) -> None:
     # Pinned from the scikit-learn batch loop this runner replaced (hpsearch 0.1, seed 0).
     X, y = reg_data
@@ -341,6 +342,7 @@ def test_a_finished_study_rerun_without_refit_still_has_a_best(reg_data, tmp_pat
     assert again.report(tmp_path / "report").exists()
 
 
+@pytest.mark.slow  # ~25 s
 def test_tpe_with_a_pruner_prunes_during_the_first_fold(reg_data, tmp_path) -> None:
     X, y = reg_data
     storage = f"sqlite:///{tmp_path / 'prune.db'}"
