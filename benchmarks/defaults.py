@@ -164,18 +164,20 @@ def _score(scoring: str, estimator: Any, X: np.ndarray, y: np.ndarray) -> float:
     return float(get_scorer(scoring)(estimator, X, y))
 
 
-def measure(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
-    """Phase ``measure`` for one dataset and seed (see the module docstring)."""
-    row: dict[str, Any] = {"course": None}
-    if task.course:
-        course = run_course_recipe(data, task.build, epochs=task.epochs, seed=seed)
-        cbest = course.search_cv.best_estimator_
-        row["course"] = {
-            "wall": course.wall,
-            "chosen": {k: _plain(v) for k, v in course.search_cv.best_params_.items()},
-            "valid": _score(task.scoring, cbest, data.X_valid, data.y_valid),
-            "test": _score(task.scoring, cbest, data.X_test, data.y_test),
-        }
+def _course(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
+    """The course's recipe as written: wall time, its choice, validation and test scores."""
+    run = run_course_recipe(data, task.build, epochs=task.epochs, seed=seed)
+    best = run.search_cv.best_estimator_
+    return {
+        "wall": run.wall,
+        "chosen": {k: _plain(v) for k, v in run.search_cv.best_params_.items()},
+        "valid": _score(task.scoring, best, data.X_valid, data.y_valid),
+        "test": _score(task.scoring, best, data.X_test, data.y_test),
+    }
+
+
+def _ours(task: Task, data: Dataset, seed: int, **overrides: Any) -> tuple[Any, float]:
+    """The course's candidates, folds and epochs through ``search()`` (timed)."""
     start = time.perf_counter()
     result = search(
         "random",
@@ -185,13 +187,18 @@ def measure(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
         n_trials=10,
         cv=3,
         epochs=task.epochs,
-        early_stopping=False,
-        refit="trial",
         n_jobs=2,
         seed=seed,
         progress=False,
+        **overrides,
     )
-    wall = time.perf_counter() - start
+    return result, time.perf_counter() - start
+
+
+def measure(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
+    """Phase ``measure`` for one dataset and seed (see the module docstring)."""
+    row: dict[str, Any] = {"course": _course(task, data, seed) if task.course else None}
+    result, wall = _ours(task, data, seed, early_stopping=False, refit="trial")
     trials = [
         {"params": t.params, "curve": t.curve, "score": t.score}
         for t in result.search_.records_
@@ -230,27 +237,8 @@ def measure(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
 def headline(task: Task, data: Dataset, seed: int, course: dict[str, Any] | None) -> dict[str, Any]:
     """Phase ``headline`` for one dataset and seed; ``course``: a recorded course run."""
     if course is None:
-        run = run_course_recipe(data, task.build, epochs=task.epochs, seed=seed)
-        best = run.search_cv.best_estimator_
-        course = {
-            "wall": run.wall,
-            "test": _score(task.scoring, best, data.X_test, data.y_test),
-            "chosen": {k: _plain(v) for k, v in run.search_cv.best_params_.items()},
-        }
-    start = time.perf_counter()
-    result = search(
-        "random",
-        california_mlp(),
-        task.build,
-        data=data,
-        n_trials=10,
-        cv=3,
-        epochs=task.epochs,
-        n_jobs=2,
-        seed=seed,
-        progress=False,
-    )
-    wall = time.perf_counter() - start
+        course = _course(task, data, seed)
+    result, wall = _ours(task, data, seed)
     ours = {
         "wall": wall,
         "test": _score(task.scoring, result.best_estimator_, data.X_test, data.y_test),
