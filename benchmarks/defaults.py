@@ -15,6 +15,10 @@ Two phases, per dataset and seed:
   otherwise) and without the course's run: ``search()`` with ``refit="trial"``, then the
   best candidate retrained on all the training data with three seeds; both scored on the
   validation set. Run on seeds the ``measure`` phase did not use.
+- ``ensemble``: for each seed of a ``refit`` run, the same three retrainings again (same
+  seeds: the same models) and their mean prediction / mean class probabilities, on
+  validation: is an ensemble of retrainings better than both one retraining and the fold
+  ensemble?
 - ``headline``: the course's recipe as written vs ``search()`` with our defaults, same
   candidates, folds and epochs, ``n_jobs=2``; wall time and test score per seed and median.
 
@@ -35,7 +39,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import keras
 import numpy as np
@@ -44,8 +48,9 @@ from sklearn.metrics import get_scorer
 
 from benchmarks.datasets import Dataset, load_california_housing, load_fashion_mnist
 from benchmarks.recipe import run_course_recipe
-from models import classifier_mlp, regression_mlp
+from models import classifier_mlp, make_estimator, regression_mlp
 from search import search
+from search._refit import voting_ensemble
 from spaces import california_mlp
 
 __all__ = ["RULES", "Rule", "main", "replay"]
@@ -229,6 +234,58 @@ def _refit_policies(task: Task, data: Dataset, seed: int, result: Any) -> dict[s
     }
 
 
+def measure_ensemble(task: Task, data: Dataset, row: dict[str, Any]) -> dict[str, Any]:
+    """Phase ``ensemble`` for one seed of a ``refit`` run (``row``): its three retrainings
+    again, and their mean, on validation and test."""
+    recorded = row["ours_defaults"]
+    kind: Literal["regression", "classification"] = (
+        "regression" if task.scoring == "neg_mean_squared_error" else "classification"
+    )
+    members, singles = [], []
+    for refit in recorded["refit_all"]:
+        est = make_estimator(
+            task.build, kind, epochs=task.epochs, seed=refit["seed"], **recorded["chosen"]
+        )
+        t0 = time.perf_counter()
+        est.fit(data.X_train, data.y_train)
+        singles.append(
+            {
+                "seed": refit["seed"],
+                "seconds": time.perf_counter() - t0,
+                "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
+                "recorded_valid": refit["valid"],
+            }
+        )
+        members.append(est)
+    ensemble = voting_ensemble(members, data.X_train, data.y_train)
+    return {
+        "course": None,
+        "ours_defaults": recorded,
+        "retrain_ensemble": {
+            "members": singles,
+            "valid": _score(task.scoring, ensemble, data.X_valid, data.y_valid),
+            "test": _score(task.scoring, ensemble, data.X_test, data.y_test),
+        },
+    }
+
+
+def choose_retrain_ensemble(measured: dict[str, list[dict[str, Any]]]) -> bool:
+    """Fixed before the ``ensemble`` phase ran: the mean of three retrainings replaces one
+    retraining as the default refit when, on every dataset, the median over seeds of its
+    validation score minus (a) the median single retraining's and (b) the fold
+    ensemble's is >= 0 for both (paired by seed)."""
+    for rows in measured.values():
+        over_single, over_trial = [], []
+        for r in rows:
+            ens = r["retrain_ensemble"]["valid"]
+            o = r["ours_defaults"]
+            over_single.append(ens - statistics.median(x["valid"] for x in o["refit_all"]))
+            over_trial.append(ens - o["trial_ensemble"]["valid"])
+        if statistics.median(over_single) < 0 or statistics.median(over_trial) < 0:
+            return False
+    return True
+
+
 def measure(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """Phase ``measure`` for one dataset and seed (see the module docstring)."""
     row: dict[str, Any] = {"course": _course(task, data, seed) if task.course else None}
@@ -378,9 +435,40 @@ def _print_headline(name: str, rows: list[dict[str, Any]]) -> None:
     )
 
 
+def _ensemble_phase(sources: list[str], data_dir: str | None, out_path: str) -> int:
+    out: dict[str, Any] = {"phase": "ensemble", "datasets": {}}
+    for source in sources:
+        for name, rows in json.loads(Path(source).read_text())["datasets"].items():
+            task = TASKS[name]
+            data = task.load(data_dir)
+            done = out["datasets"].setdefault(name, [])
+            print(f"\n## {name}: ensemble of the three retrainings (validation)")
+            for row in rows:
+                done.append({"seed": row["seed"], **measure_ensemble(task, data, row)})
+                Path(out_path).write_text(json.dumps(out, indent=1, default=str))
+                r = done[-1]
+                singles = r["retrain_ensemble"]["members"]
+                print(
+                    f"seed {row['seed']}: retrainings "
+                    + ", ".join(
+                        f"{x['valid']:.4f} (was {x['recorded_valid']:.4f})" for x in singles
+                    )
+                    + f"; their mean {r['retrain_ensemble']['valid']:.4f}; fold ensemble "
+                    f"{r['ours_defaults']['trial_ensemble']['valid']:.4f}",
+                    flush=True,
+                )
+    out["retrain_ensemble_chosen"] = choose_retrain_ensemble(out["datasets"])
+    print(
+        "\nmean of three retrainings chosen (criterion fixed in code): "
+        f"{out['retrain_ensemble_chosen']}"
+    )
+    Path(out_path).write_text(json.dumps(out, indent=1, default=str))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.defaults", description=__doc__)
-    parser.add_argument("phase", choices=("measure", "refit", "headline", "choose"))
+    parser.add_argument("phase", choices=("measure", "refit", "ensemble", "headline", "choose"))
     parser.add_argument(
         "--measured",
         nargs="+",
@@ -391,8 +479,8 @@ def main(argv: list[str] | None = None) -> int:
         "--refit-measured",
         nargs="+",
         default=[],
-        help="choose: refit-phase JSON files to decide the refit policy from (else the "
-        "measure files)",
+        help="choose: refit-phase JSON files to decide the refit policy from; ensemble: "
+        "the refit-phase JSON whose retrainings to repeat and average",
     )
     parser.add_argument(
         "--datasets", nargs="+", choices=tuple(TASKS), default=["california", "fashion"]
@@ -435,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
                     trial["curve"] = [[round(v, 5) for v in fold] for fold in trial["curve"]]
         Path(args.out).write_text(json.dumps(merged, default=str))
         return 0
+    if args.phase == "ensemble":
+        return _ensemble_phase(args.refit_measured, args.data_dir, args.out)
     recorded = json.loads(Path(args.course_from).read_text()) if args.course_from else {}
     out: dict[str, Any] = {"phase": args.phase, "seeds": args.seeds, "datasets": {}}
     for name in args.datasets:

@@ -23,7 +23,7 @@ from sklearn.frozen import FrozenEstimator
 
 from search._fit import unpack_model
 
-__all__ = ["REFIT_CHOICES", "check_refit", "trial_estimator"]
+__all__ = ["REFIT_CHOICES", "check_refit", "trial_estimator", "voting_ensemble"]
 
 REFIT_CHOICES = ("all", "trial")
 
@@ -57,11 +57,17 @@ def trial_estimator(
         estimator.initialize(X, y)
         unpack_model(packed, estimator.model_)
         members.append(estimator)
+    return voting_ensemble(members, X, y, prefix="fold")
+
+
+def voting_ensemble(members: list[Any], X: np.ndarray, y: np.ndarray, prefix: str = "m") -> Any:
+    """Trained ``members`` as one estimator: the mean prediction (regression) or the mean
+    class probabilities (classification); one member is returned as it is."""
     if len(members) == 1:
         return members[0]
-    named = [(f"fold{i}", FrozenEstimator(m)) for i, m in enumerate(members)]
+    named = [(f"{prefix}{i}", FrozenEstimator(m)) for i, m in enumerate(members)]
     ensemble: Any
-    if is_classifier(template):
+    if is_classifier(members[0]):
         ensemble = VotingClassifier(named, voting="soft")
     else:
         ensemble = VotingRegressor(named)

@@ -1,0 +1,60 @@
+"""``benchmarks.defaults``: the fixed criteria the defaults were chosen by."""
+
+from __future__ import annotations
+
+from benchmarks.defaults import RULES, Rule, choose, choose_refit, replay
+
+
+def _row(trial: float, refits: list[float], key: str = "ours_defaults") -> dict:
+    return {
+        key: {
+            "trial_ensemble": {"valid": trial},
+            "refit_all": [{"valid": v} for v in refits],
+        }
+    }
+
+
+def test_the_refit_criterion_pairs_each_seed_with_its_own_retrainings() -> None:
+    # The kept models beat their own seed's retrainings on two seeds of three, but seed 2's
+    # retrainings are far better than anything else: unpaired (median of trial scores 0.70
+    # vs median of the retrainings' medians 0.89) the retraining would win.
+    rows = [
+        _row(0.70, [0.69, 0.68, 0.70]),
+        _row(0.90, [0.89, 0.88, 0.90]),
+        _row(0.60, [0.95, 0.96, 0.94]),
+    ]
+    assert choose_refit({"a": rows}, "ours_defaults") == "trial"
+
+
+def test_the_refit_criterion_keeps_retraining_when_one_dataset_loses() -> None:
+    wins = [_row(0.9, [0.8, 0.8, 0.8])] * 3
+    loses = [_row(0.7, [0.8, 0.8, 0.8]), _row(0.7, [0.8, 0.8, 0.8]), _row(0.9, [0.8, 0.8, 0.8])]
+    assert choose_refit({"a": wins, "b": loses}, "ours_defaults") == "all"
+    # A tie costs nothing more, so it goes to the kept models.
+    assert choose_refit({"a": [_row(0.8, [0.7, 0.8, 0.9])]}, "ours_defaults") == "trial"
+
+
+def test_the_measure_rows_are_read_under_their_own_key() -> None:
+    rows = [_row(0.9, [0.8, 0.8, 0.8], key="ours_no_early_stopping")]
+    assert choose_refit({"a": rows}) == "trial"
+
+
+def test_replay_stops_like_keras_and_restores_the_best_epoch() -> None:
+    curve = [0.1, 0.3, 0.31, 0.305, 0.2, 0.5]
+    assert replay(curve, Rule("abs", 2, 0.05)) == (4, 0.3)
+    assert replay(curve, Rule("none", None)) == (6, 0.5)
+    assert replay(curve, Rule("last", None, restore=False)) == (6, 0.5)
+    # Relative: 0.31 is not 10 % better than 0.3, so the wait runs out at epoch 4.
+    assert replay(curve, Rule("rel", 3, 0.1, relative=True)) == (5, 0.3)
+
+
+def test_the_rule_criterion_takes_the_cheapest_rule_within_tolerance() -> None:
+    def measured(scores: dict[str, tuple[float, int]]) -> dict:
+        rules = {r.name: {"cv_score": -1.0, "epochs": 10_000} for r in RULES}
+        rules.update({k: {"cv_score": s, "epochs": e} for k, (s, e) in scores.items()})
+        return {"a": [{"ours_no_early_stopping": {"rules": rules}}]}
+
+    best = {"none (best epoch)": (-0.300, 3000)}
+    close_cheap = {"p10 rel 1e-3": (-0.3014, 2000)}  # within 0.5 % of -0.300
+    far_cheaper = {"p5 abs 1e-2 (course)": (-0.320, 1000)}
+    assert choose(measured({**best, **close_cheap, **far_cheaper})) == "p10 rel 1e-3"
