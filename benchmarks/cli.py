@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the returned model: 'all' retrains the best candidate on all the training data, "
         "'trial' keeps the best trial's own models (default: search()'s)",
     )
+    s.add_argument(
+        "--refit-models",
+        type=int,
+        default=None,
+        help="with --refit all: retrain this many models and average them (default: search()'s)",
+    )
     s.add_argument("--storage", default=None, help="Optuna storage URL for the trial ledger")
     s.add_argument("--study-name", default=None, help="ledger study name (resumes if it exists)")
     s.add_argument("--data-dir", default=None, help="a folder holding the dataset files")
@@ -109,6 +115,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         study_name=args.study_name,
         progress=not args.no_progress,
         **({} if args.refit is None else {"refit": args.refit}),
+        **({} if args.refit_models is None else {"refit_models": args.refit_models}),
     )
     scorer = result.search_.scorer_
     test_score = float(scorer(result.best_estimator_, data.X_test, data.y_test))

@@ -333,7 +333,8 @@ def headline(task: Task, data: Dataset, seed: int, course: dict[str, Any] | None
         "test": _score(task.scoring, result.best_estimator_, data.X_test, data.y_test),
         "chosen": result.best_params_,
         "settings": {
-            k: result.settings[k] for k in ("early_stopping", "patience", "min_delta", "refit")
+            k: result.settings[k]
+            for k in ("early_stopping", "patience", "min_delta", "refit", "refit_models")
         },
     }
     return {"course": course, "ours": ours}

@@ -23,7 +23,7 @@ from sklearn.frozen import FrozenEstimator
 
 from search._fit import unpack_model
 
-__all__ = ["REFIT_CHOICES", "check_refit", "trial_estimator", "voting_ensemble"]
+__all__ = ["REFIT_CHOICES", "check_refit", "refit_seeds", "trial_estimator", "voting_ensemble"]
 
 REFIT_CHOICES = ("all", "trial")
 
@@ -41,6 +41,31 @@ def check_refit(refit: object) -> str | None:
         f"(keep the best trial's trained models: the holdout model or the fold ensemble) "
         f"or False, got {refit!r}."
     )
+
+
+def refit_seeds(estimator: Any, n_models: object) -> list[dict[str, int]]:
+    """The ``seed`` settings of the ``n_models`` retrainings ``refit="all"`` averages: the
+    estimator's own seed first (one model is the plain refit), then 100 apart.
+
+    >>> from models import regression_mlp, make_estimator
+    >>> refit_seeds(make_estimator(regression_mlp, "regression", seed=7), 3)
+    [{}, {'seed': 107}, {'seed': 207}]
+    """
+    if isinstance(n_models, bool) or not isinstance(n_models, int) or n_models < 1:
+        raise ValueError(
+            f"refit_models must be an int >= 1 (the models refit='all' trains and averages), "
+            f"got {n_models!r}."
+        )
+    if n_models == 1:
+        return [{}]
+    seed = estimator.get_params().get("seed", "missing")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(
+            f"refit_models={n_models} seeds each retraining from the estimator's int 'seed' "
+            f"parameter, got seed={seed!r}; use a models.make_estimator estimator with a seed, "
+            "or refit_models=1."
+        )
+    return [{}] + [{"seed": seed + 100 * i} for i in range(1, n_models)]
 
 
 def trial_estimator(

@@ -26,7 +26,7 @@ from models import search_process
 from search._fit import TrialData, TrialSpec, fit_trial
 from search._parallel import dask_client, dask_slots, default_tf_threads
 from search._pool import DaskPool, InProcessPool, Pool, process_pool
-from search._refit import check_refit, trial_estimator
+from search._refit import check_refit, refit_seeds, trial_estimator, voting_ensemble
 from search._results import best_index, cv_results
 from search._runner import Runner
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
@@ -76,6 +76,9 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             best trial's own trained models (the holdout model, or under k-fold the ensemble
             of its fold models: no retraining); ``False``: none. The default was chosen on
             validation scores (README, "The evaluation protocol").
+        refit_models: with ``refit="all"``, how many models to retrain (the estimator's
+            ``seed``, then ``seed + 100``, ``seed + 200``...) and average: mean prediction
+            / mean class probabilities (one model: no ensemble).
         cv: anything ``check_cv`` takes; the splits are computed once.
         seed: seeds the strategy's proposals.
         storage, study_name: the ledger (an Optuna storage URL, best as a ``StorageURL``
@@ -111,6 +114,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         scoring: Any = None,
         n_jobs: int | None = None,
         refit: bool | str = True,
+        refit_models: int = 1,
         cv: Any = None,
         seed: int = 0,
         storage: str | StorageURL | None = None,
@@ -128,6 +132,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.scoring = scoring
         self.n_jobs = n_jobs
         self.refit = refit
+        self.refit_models = refit_models
         self.cv = cv
         self.seed = seed
         self.storage = storage
@@ -160,7 +165,13 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         if self.max_epochs_total is not None:
             check_int("max_epochs_total", self.max_epochs_total, 1)
         check_int("seed", self.seed, 0)
-        check_refit(self.refit)
+        refit_seeds(self.estimator, self.refit_models)
+        if self.refit_models != 1 and check_refit(self.refit) != "all":
+            raise ValueError(
+                f"refit_models={self.refit_models!r} averages retrainings, which only "
+                f"refit='all' makes; got refit={self.refit!r}. Use refit='all' or "
+                "refit_models=1."
+            )
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be 'processes' or 'dask', got {self.backend!r}.")
         if self.backend != "dask" and self.scheduler is not None:
@@ -245,7 +256,11 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
     ) -> Any:
         best = self.space_.full(self.best_params_)
         if refit == "all":
-            return clone(self.estimator).set_params(**best).fit(X, y, **fit_params)
+            members = [
+                clone(self.estimator).set_params(**best, **seed).fit(X, y, **fit_params)
+                for seed in refit_seeds(self.estimator, self.refit_models)
+            ]
+            return voting_ensemble(members, X, y, prefix="refit")
         if kept is None:
             # A resumed best trial has no models in this process (the ledger keeps none):
             # train its folds again, as the trial did.

@@ -91,3 +91,53 @@ def test_refit_rejects_anything_else_naming_the_choices(reg_data, bad) -> None:
     X, y = reg_data
     with pytest.raises(ValueError, match=r"refit must be True/'all'.*'trial'.*False"):
         search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit=bad, **FAST)
+
+
+def test_refit_models_averages_retrainings_seeded_apart(reg_data) -> None:
+    X, y = reg_data
+    result = search(
+        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2, refit_models=3,
+        seed=4, **FAST,
+    )  # fmt: skip
+    ensemble = result.best_estimator_
+    assert isinstance(ensemble, VotingRegressor)
+    members = _members(ensemble)
+    assert [m.get_params()["seed"] for m in members] == [4, 104, 204]
+    # Each member was trained here on all of X (its own history), and differently seeded.
+    assert all(len(m.history_["loss"]) == FAST["epochs"] for m in members)
+    predictions = [m.predict(X) for m in members]
+    assert not np.allclose(predictions[0], predictions[1])
+    np.testing.assert_allclose(ensemble.predict(X), np.mean(predictions, axis=0), rtol=1e-6)
+    # One model is the plain refit with the search's seed.
+    one = search(
+        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2, seed=4, refit_models=1,
+        **FAST,
+    )  # fmt: skip
+    np.testing.assert_allclose(one.best_estimator_.predict(X), predictions[0], rtol=1e-5)
+    assert result.settings["refit_models"] == 3
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"refit_models": 0}, r"refit_models must be an int >= 1.*got 0"),
+        ({"refit_models": 2.0}, r"refit_models must be an int >= 1.*got 2.0"),
+        ({"refit_models": 2, "refit": "trial"}, r"only refit='all'.*refit='trial'"),
+    ],
+)
+def test_refit_models_refuses_bad_values_before_training(reg_data, kwargs, match) -> None:
+    X, y = reg_data
+    with pytest.raises(ValueError, match=match):
+        search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, **kwargs, **FAST)
+
+
+def test_the_default_refit_averages_two_retrainings(reg_data) -> None:
+    X, y = reg_data
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2, **FAST)
+    assert [m.get_params()["seed"] for m in _members(result.best_estimator_)] == [0, 100]
+    assert result.settings["refit"] == "all" and result.settings["refit_models"] == 2
+    # The other policies need no number of retrainings.
+    kept = search(
+        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2, refit="trial", **FAST
+    )
+    assert kept.settings["refit_models"] == 1
