@@ -190,6 +190,7 @@ def _run_strategy_cell(
         "trials": trials_rows,
         "history": _history(result.best_estimator_) or _trial_curve(result),
         "settings": result.settings,
+        "refit": _refit_data(strategy, plan, result.settings["refit_models"]),
         **_test_metrics(data.task, result.best_estimator_, data),
     }
 
@@ -381,13 +382,15 @@ def run_benchmark(
     return run
 
 
-def _refit_data(row: str, plan: DatasetPlan) -> str:
-    """What the row's returned model was trained on (the report states it per row)."""
+def _refit_data(row: str, plan: DatasetPlan, models: int = 1) -> str:
+    """What the row's returned model was trained on (the report states it per row);
+    ``models``: how many refits our search averaged."""
     if row == BASELINE:
         return "train (the recipe's refit)"
+    refits = "refit" if models == 1 else f"mean of {models} refits"
     if isinstance(plan.cv, int):
-        return "train (refit on all of it)"
-    return "train + valid (refit)"
+        return f"train ({refits} on all of it)"
+    return f"train + valid ({refits})"
 
 
 def trials_table(cells: list[dict[str, Any]]) -> pd.DataFrame:

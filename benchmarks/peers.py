@@ -207,7 +207,7 @@ def _run_keras_tuner(
     differences = [
         "one trial at a time (KerasTuner's own loop; no n_jobs)",
         "the model returned is the best trial's own, trained on the training split only "
-        "(restored to its best epoch); no refit on train + valid",
+        "(restored to its best epoch); no refit on train + valid (ours: the mean of two)",
         f"early stopping watches {objective} on the validation split (ours: a 10 % split of "
         "the training data); the trial score is that split's best epoch",
     ]
@@ -331,7 +331,7 @@ def _run_optuna(data: Dataset, plan: DatasetPlan, seed: int, trials: int) -> dic
             "one trial at a time (study.optimize, n_jobs=1)",
             "pruned trials count against n_trials (Optuna's rule), so fewer epochs are spent",
             "the model returned is the best trial's own, trained on the training split only "
-            "(restored to its best epoch); no refit on train + valid",
+            "(restored to its best epoch); no refit on train + valid (ours: the mean of two)",
             f"the trial value is the best {monitor} on the validation split",
         ],
         "refit": "train (the best trial's own model)",
@@ -431,7 +431,8 @@ def _run_halving(data: Dataset, plan: DatasetPlan, seed: int, trials: int) -> di
             f"n_candidates={trials} start at {int(searcher.min_resources_)} epochs; a third go "
             f"on each round (its budget: {sum(r['epochs_trained'] for r in rows)} epochs, "
             "not trials x epochs); a round retrains from scratch (no continued training)",
-            "one candidate at a time (n_jobs=1); refit on train + valid, as ours",
+            "one candidate at a time (n_jobs=1); one refit on train + valid (ours: the mean "
+            "of two refits)",
         ],
         "refit": "train + valid (refit)",
         "estimator": searcher.best_estimator_,
@@ -501,7 +502,7 @@ def _run_genetic(data: Dataset, plan: DatasetPlan, seed: int, trials: int) -> di
         "differences": [
             f"population {population}, {generations} generations: {len(rows)} evaluations "
             f"(budget {trials}); no seed argument (the global random modules are seeded)",
-            "refit on train + valid, as ours",
+            "one refit on train + valid (ours: the mean of two refits)",
         ],
         "refit": "train + valid (refit)",
         "estimator": searcher.best_estimator_,
