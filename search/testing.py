@@ -210,7 +210,11 @@ class SearchContract:
     """
 
     strategy: Any
-    fast: dict[str, Any] = {"epochs": 1, "cv": 2, "progress": False, "patience": 1}  # noqa: RUF012
+    # One refit: the contract is about proposals and the protocol (tests/search/test_refit.py
+    # covers the default mean of two refits).
+    fast: dict[str, Any] = {  # noqa: RUF012
+        "epochs": 1, "cv": 2, "progress": False, "patience": 1, "refit_models": 1,
+    }  # fmt: skip
 
     def make(self) -> Any:
         return self.strategy() if callable(self.strategy) else self.strategy

@@ -12,7 +12,7 @@ from spaces import Categorical, Float, Int, Space
 from tests.conftest import tiny_classifier, tiny_regressor
 
 SPACE = Space(units=Int(2, 4), learning_rate=Float(1e-3, 1e-1, log=True))
-FAST = {"epochs": 1, "cv": 2, "progress": False, "n_trials": 2}
+FAST = {"epochs": 1, "cv": 2, "progress": False, "n_trials": 2, "refit_models": 1}
 
 
 def never_called(units: int = 2, learning_rate: float = 0.01, meta=None):

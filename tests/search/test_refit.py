@@ -96,7 +96,7 @@ def test_refit_rejects_anything_else_naming_the_choices(reg_data, bad) -> None:
 def test_refit_models_averages_retrainings_seeded_apart(reg_data) -> None:
     X, y = reg_data
     result = search(
-        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2, refit_models=3,
+        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, cv=2, refit_models=3,
         seed=4, **FAST,
     )  # fmt: skip
     ensemble = result.best_estimator_
@@ -110,7 +110,7 @@ def test_refit_models_averages_retrainings_seeded_apart(reg_data) -> None:
     np.testing.assert_allclose(ensemble.predict(X), np.mean(predictions, axis=0), rtol=1e-6)
     # One model is the plain refit with the search's seed.
     one = search(
-        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2, seed=4, refit_models=1,
+        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, cv=2, seed=4, refit_models=1,
         **FAST,
     )  # fmt: skip
     np.testing.assert_allclose(one.best_estimator_.predict(X), predictions[0], rtol=1e-5)
@@ -137,7 +137,5 @@ def test_the_default_refit_averages_two_retrainings(reg_data) -> None:
     assert [m.get_params()["seed"] for m in _members(result.best_estimator_)] == [0, 100]
     assert result.settings["refit"] == "all" and result.settings["refit_models"] == 2
     # The other policies need no number of retrainings.
-    kept = search(
-        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2, refit="trial", **FAST
-    )
+    kept = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, cv=2, refit=False, **FAST)
     assert kept.settings["refit_models"] == 1

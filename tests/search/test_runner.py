@@ -276,17 +276,61 @@ def test_a_worker_killed_mid_fit_fails_its_trial_only(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_worker_killed_in_a_promoted_trial_fails_that_rung_run_only(tmp_path: Path) -> None:
+    marker = tmp_path / "killed"
+    proc = run_script(
+        tmp_path,
+        """
+        import inspect
+
+        def dies_in_a_promotion(units=4, learning_rate=0.01, meta=None):
+            # Test-only: a promoted trial is one whose fit_trial continues a parent's model.
+            promoted = any(
+                f.function == "fit_trial" and f.frame.f_locals["spec"].start_epoch > 0
+                for f in inspect.stack()
+            )
+            if promoted and not os.path.exists({marker!r}):
+                open({marker!r}, "w").close()
+                os.kill(os.getpid(), signal.SIGKILL)
+            return slow(units, learning_rate, meta=meta)
+
+        r = search("hyperband", TINY_SPACE, dies_in_a_promotion, X, y, cv=2, epochs=3,
+                   n_jobs=2, progress=False, refit=False)
+        rows = [[t.state, t.error, t.parent] for t in r.search_.records_]
+        print(json.dumps({{"rows": rows, "best_fidelity": r.search_.records_[
+            r.search_.best_index_].fidelity}}))
+        """,
+        marker=str(marker),
+    )
+    code, out, err = proc.finish()
+    assert code == 0, err[-3000:]
+    done = json.loads(out.splitlines()[-1])
+    failed = [row for row in done["rows"] if row[0] == "failed"]
+    # The one killed trial was a promotion; its rung closed without it and the round
+    # went on: every other trial finished, and the best is a full-fidelity one.
+    assert marker.exists() and len(failed) == 1
+    assert "SIGKILL" in failed[0][1] and failed[0][2] is not None
+    assert all(row[0] == "complete" for row in done["rows"] if row is not failed[0])
+    assert done["best_fidelity"] == 3
+    assert wait_for_no_workers(proc.pid) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("strategy", "epochs"), [("random", 2), ("hyperband", 3)])
 def test_ctrl_c_keeps_finished_trials_marks_running_ones_and_stops_the_workers(
-    tmp_path: Path,
+    strategy: str, epochs: int, tmp_path: Path
 ) -> None:
+    # Hyperband: the interrupt lands while rungs wait on running trials and promotions.
     storage = f"sqlite:///{tmp_path / 'int.db'}"
     proc = run_script(
         tmp_path,
         """
-        search("random", TINY_SPACE, slow, X, y, n_trials=200, cv=2, epochs=2, n_jobs=2,
-               progress=False, storage={storage!r}, study_name="int")
+        search({strategy!r}, TINY_SPACE, slow, X, y, n_trials=200, cv=2, epochs={epochs},
+               n_jobs=2, progress=False, storage={storage!r}, study_name="int")
         """,
         storage=storage,
+        strategy=strategy,
+        epochs=epochs,
     )
     deadline = time.time() + 240
     while time.time() < deadline and ledger_states(storage, "int").count("COMPLETE") < 3:
