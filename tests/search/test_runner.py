@@ -222,6 +222,41 @@ def test_kill_9_of_a_parallel_search_loses_only_running_trials_and_leaves_no_wor
 
 
 @pytest.mark.slow
+def test_a_hyperband_search_killed_mid_rung_resumes_from_its_ledger(tmp_path: Path) -> None:
+    storage = f"sqlite:///{tmp_path / 'hb.db'}"
+    body = """
+        r = search("hyperband", TINY_SPACE, slow, X, y, cv=2, epochs=9, n_jobs=2,
+                   progress=False, refit=False, storage={storage!r}, study_name="hb")
+        rows = [[t.resumed, t.key, t.state] for t in r.search_.records_]
+        print(json.dumps({{"rows": rows, "n_trials": r.search_.n_trials_}}))
+        """
+    proc = run_script(tmp_path, body, storage=storage)
+    try:
+        deadline = time.time() + 240
+        # Killed inside the first bracket's first rung (9 candidates at 1 epoch).
+        while time.time() < deadline and ledger_states(storage, "hb").count("COMPLETE") < 4:
+            time.sleep(0.2)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.proc.wait()
+    saved = ledger_states(storage, "hb").count("COMPLETE")
+    assert 4 <= saved < 9
+    assert wait_for_no_workers(proc.pid) == []
+
+    code, out, err = run_script(tmp_path, body, storage=storage).finish()
+    assert code == 0, err[-3000:]
+    done = json.loads(out.splitlines()[-1])
+    rows = done["rows"]
+    # The round finished: every rung run of it, the saved ones answered by the ledger and
+    # never trained again (a candidate at one fidelity appears once).
+    assert len(rows) == done["n_trials"]
+    assert sum(resumed for resumed, _, _ in rows) == saved
+    assert len({key for _, key, _ in rows}) == len(rows)
+    assert all(state == "complete" for _, _, state in rows)
+    assert "RUNNING" not in ledger_states(storage, "hb")
+
+
+@pytest.mark.slow
 def test_two_processes_on_one_study_never_train_a_candidate_twice(tmp_path: Path) -> None:
     storage = f"sqlite:///{tmp_path / 'two.db'}"
     body = """
