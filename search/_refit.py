@@ -58,12 +58,14 @@ def refit_seeds(estimator: Any, n_models: object) -> list[dict[str, int]]:
         )
     if n_models == 1:
         return [{}]
-    seed = estimator.get_params().get("seed", "missing")
+    params = estimator.get_params()
+    seed = params.get("seed")
     if not isinstance(seed, int) or isinstance(seed, bool):
+        found = f"seed={seed!r}" if "seed" in params else "no 'seed' parameter"
         raise ValueError(
             f"refit_models={n_models} seeds each retraining from the estimator's int 'seed' "
-            f"parameter, got seed={seed!r}; use a models.make_estimator estimator with a seed, "
-            "or refit_models=1."
+            f"parameter, but {type(estimator).__name__} has {found}; use a "
+            "models.make_estimator estimator with a seed, or refit_models=1."
         )
     return [{}] + [{"seed": seed + 100 * i} for i in range(1, n_models)]
 

@@ -139,3 +139,17 @@ def test_the_default_refit_averages_two_retrainings(reg_data) -> None:
     # The other policies need no number of retrainings.
     kept = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, cv=2, refit=False, **FAST)
     assert kept.settings["refit_models"] == 1
+
+
+def test_refit_models_needs_an_estimator_it_can_seed(reg_data) -> None:
+    from sklearn.linear_model import Ridge
+
+    from models import make_estimator
+    from search import SpaceSearchCV
+
+    X, y = reg_data
+    with pytest.raises(ValueError, match=r"refit_models=2 seeds.*Ridge has no 'seed' parameter"):
+        SpaceSearchCV(Ridge(), TINY_SPACE, refit_models=2).fit(X, y)
+    unseeded = make_estimator(tiny_regressor, "regression", seed=None, units=2, learning_rate=0.1)
+    with pytest.raises(ValueError, match=r"has seed=None; use a models.make_estimator"):
+        SpaceSearchCV(unseeded, TINY_SPACE, refit_models=2).fit(X, y)
