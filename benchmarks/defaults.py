@@ -19,6 +19,11 @@ Two phases, per dataset and seed:
   seeds: the same models) and their mean prediction / mean class probabilities, on
   validation: is an ensemble of retrainings better than both one retraining and the fold
   ensemble?
+- ``epochs``: our defaults with ``refit=False``; then the chosen candidate retrained twice
+  (seeds ``seed``, ``seed + 100``) two ways and averaged: with the defaults' early stopping
+  (which holds out 10 % of the rows), and on every row without early stopping for the
+  epoch count at which its folds' held-out scores peaked (median over folds). Validation
+  decides; test is printed for the record.
 - ``headline``: the course's recipe as written vs ``search()`` with our defaults, same
   candidates, folds and epochs, ``n_jobs=2``; wall time and test score per seed and median.
 
@@ -296,6 +301,74 @@ def choose_retrain_ensemble(measured: dict[str, list[dict[str, Any]]]) -> int | 
     return None
 
 
+def measure_epochs(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
+    """Phase ``epochs`` for one dataset and seed (see the module docstring)."""
+    result, wall = _ours(task, data, seed, refit=False)
+    best = result.search_.records_[result.search_.best_index_]
+    peaks = [int(np.nanargmax(curve)) + 1 for curve in best.curve]
+    epochs = int(statistics.median(peaks))
+    kind: Literal["regression", "classification"] = (
+        "regression" if task.scoring == "neg_mean_squared_error" else "classification"
+    )
+    out: dict[str, Any] = {
+        "course": None,
+        "wall": wall,
+        "chosen": result.best_params_,
+        "fold_peaks": peaks,
+        "fold_stops": list(best.fold_epochs),
+    }
+    ways: dict[str, dict[str, Any]] = {
+        "early_stopping": {"epochs": task.epochs},
+        "fixed_epochs": {"epochs": epochs, "early_stopping": False, "validation_split": 0.0},
+    }
+    for way, settings in ways.items():
+        members, singles = [], []
+        for refit_seed in (seed, seed + 100):
+            est = make_estimator(
+                task.build, kind, seed=refit_seed, **settings, **result.best_params_
+            )
+            t0 = time.perf_counter()
+            est.fit(data.X_train, data.y_train)
+            singles.append(
+                {
+                    "seed": refit_seed,
+                    "seconds": time.perf_counter() - t0,
+                    "epochs": len(est.history_["loss"]),
+                    "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
+                }
+            )
+            members.append(est)
+        mean = voting_ensemble(members, data.X_train, data.y_train)
+        out[way] = {
+            "members": singles,
+            "valid": _score(task.scoring, mean, data.X_valid, data.y_valid),
+            "test": _score(task.scoring, mean, data.X_test, data.y_test),
+        }
+    return out
+
+
+def choose_fixed_epochs(measured: dict[str, list[dict[str, Any]]]) -> bool:
+    """Fixed before the ``epochs`` phase ran: retraining for the folds' peak epoch count
+    on every row beats retraining with early stopping when, on every dataset, the median
+    over seeds of (its validation score - early stopping's), both means of two, is >= 0."""
+    for rows in measured.values():
+        gains = [r["fixed_epochs"]["valid"] - r["early_stopping"]["valid"] for r in rows]
+        if statistics.median(gains) < 0:
+            return False
+    return True
+
+
+def _print_epochs(name: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n## {name}: refit with early stopping vs for the folds' peak epoch count")
+    for r in rows:
+        print(f"seed {r['seed']}: chose {r['chosen']}; fold peaks {r['fold_peaks']}, "
+              f"fold stops {r['fold_stops']}")  # fmt: skip
+        for way in ("early_stopping", "fixed_epochs"):
+            w = r[way]
+            print(f"  {way}: valid {w['valid']:.4f} test {w['test']:.4f} "
+                  f"(epochs {[m['epochs'] for m in w['members']]})", flush=True)  # fmt: skip
+
+
 def measure(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """Phase ``measure`` for one dataset and seed (see the module docstring)."""
     row: dict[str, Any] = {"course": _course(task, data, seed) if task.course else None}
@@ -483,7 +556,9 @@ def _ensemble_phase(sources: list[str], data_dir: str | None, out_path: str) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.defaults", description=__doc__)
-    parser.add_argument("phase", choices=("measure", "refit", "ensemble", "headline", "choose"))
+    parser.add_argument(
+        "phase", choices=("measure", "refit", "ensemble", "epochs", "headline", "choose")
+    )
     parser.add_argument(
         "--measured",
         nargs="+",
@@ -551,6 +626,8 @@ def main(argv: list[str] | None = None) -> int:
                 row = measure(task, data, seed)
             elif args.phase == "refit":
                 row = measure_refit(task, data, seed)
+            elif args.phase == "epochs":
+                row = measure_epochs(task, data, seed)
             else:
                 prior = {r["seed"]: r["course"] for r in recorded.get("datasets", {}).get(name, [])}
                 if not task.course:
@@ -560,7 +637,15 @@ def main(argv: list[str] | None = None) -> int:
             out["datasets"][name] = rows
             Path(args.out).write_text(json.dumps(out, indent=1, default=str))
             print(f"{name} seed {seed} done", flush=True)
-        (_print_headline if args.phase == "headline" else _print_measure)(name, rows)
+        printer = {"headline": _print_headline, "epochs": _print_epochs}
+        printer.get(args.phase, _print_measure)(name, rows)
+    if args.phase == "epochs":
+        out["fixed_epochs_chosen"] = choose_fixed_epochs(out["datasets"])
+        print(
+            "\nrefit for the folds' peak epoch count chosen (criterion fixed in code): "
+            f"{out['fixed_epochs_chosen']}"
+        )
+        Path(args.out).write_text(json.dumps(out, indent=1, default=str))
     if args.phase == "refit":
         out["chosen_refit"] = choose_refit(out["datasets"], "ours_defaults")
         print(f"\nchosen refit policy (criterion fixed in code): {out['chosen_refit']}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.defaults import RULES, Rule, choose, choose_refit, replay
+from benchmarks.defaults import RULES, Rule, choose, choose_fixed_epochs, choose_refit, replay
 
 
 def _row(trial: float, refits: list[float], key: str = "ours_defaults") -> dict:
@@ -58,3 +58,13 @@ def test_the_rule_criterion_takes_the_cheapest_rule_within_tolerance() -> None:
     close_cheap = {"p10 rel 1e-3": (-0.3014, 2000)}  # within 0.5 % of -0.300
     far_cheaper = {"p5 abs 1e-2 (course)": (-0.320, 1000)}
     assert choose(measured({**best, **close_cheap, **far_cheaper})) == "p10 rel 1e-3"
+
+
+def test_the_epochs_criterion_pairs_the_two_refits_by_seed() -> None:
+    def row(fixed: float, early: float) -> dict:
+        return {"fixed_epochs": {"valid": fixed}, "early_stopping": {"valid": early}}
+
+    assert choose_fixed_epochs({"a": [row(0.9, 0.8), row(0.9, 0.8), row(0.1, 0.8)]})
+    assert not choose_fixed_epochs(
+        {"a": [row(0.9, 0.8)] * 3, "b": [row(0.7, 0.8), row(0.7, 0.8), row(0.9, 0.8)]}
+    )
