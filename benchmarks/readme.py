@@ -95,85 +95,77 @@ def defaults_headline(name: str) -> str:
     return _md(header, rows)
 
 
+def _per_seed(
+    name: str,
+    header: list[str],
+    cells: Callable[[dict[str, Any], Callable[[float], str]], list[str]],
+) -> str:
+    """One row per dataset and seed of a ``benchmarks.defaults`` JSON file: the dataset, the
+    seed, then ``cells(run, show)``; ``show`` prints a stored score (neg MSE as MSE)."""
+    rows = []
+    for dataset, runs in _defaults(name)["datasets"].items():
+        regression = dataset.startswith("california")
+        show = (lambda v: f"{-v:.4f}") if regression else (lambda v: f"{v:.4f}")
+        rows += [[_NAMES[dataset], str(r["seed"]), *cells(r, show)] for r in runs]
+    return _md(["dataset", "seed", *header], rows)
+
+
 def defaults_refit(name: str) -> str:
     """Refit policies on the validation set per dataset and seed: the fold ensemble, three
     retrainings, and their paired difference (what ``choose_refit`` decides on)."""
-    data = _defaults(name)
-    rows = []
-    for dataset, runs in data["datasets"].items():
-        regression = dataset.startswith("california")
-        show = (lambda v: f"{-v:.4f}") if regression else (lambda v: f"{v:.4f}")
-        for r in runs:
-            o = r.get("ours_defaults") or r["ours_no_early_stopping"]
-            refits = o["refit_all"]
-            # Greater is better on the stored scale (neg MSE, accuracy).
-            gain = o["trial_ensemble"]["valid"] - statistics.median(x["valid"] for x in refits)
-            rows.append(
-                [
-                    _NAMES[dataset],
-                    str(r["seed"]),
-                    show(o["trial_ensemble"]["valid"]),
-                    ", ".join(show(x["valid"]) for x in refits),
-                    f"{gain:+.4f}",
-                    f"{statistics.median(x['seconds'] for x in refits):.0f}",
-                    "n/a" if r["course"] is None else show(r["course"]["valid"]),
-                ]
-            )
-    header = ["dataset", "seed", "refit='trial' (fold ensemble)",
-              "refit='all', 3 retraining seeds", "trial better by", "s per retraining",
-              "course's recipe (its refit)"]  # fmt: skip
-    return _md(header, rows)
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        o = r.get("ours_defaults") or r["ours_no_early_stopping"]
+        refits = o["refit_all"]
+        # Greater is better on the stored scale (neg MSE, accuracy).
+        gain = o["trial_ensemble"]["valid"] - statistics.median(x["valid"] for x in refits)
+        return [
+            show(o["trial_ensemble"]["valid"]),
+            ", ".join(show(x["valid"]) for x in refits),
+            f"{gain:+.4f}",
+            f"{statistics.median(x['seconds'] for x in refits):.0f}",
+            "n/a" if r["course"] is None else show(r["course"]["valid"]),
+        ]
+
+    header = ["refit='trial' (fold ensemble)", "refit='all', 3 retraining seeds",
+              "trial better by", "s per retraining", "course's recipe (its refit)"]  # fmt: skip
+    return _per_seed(name, header, cells)
 
 
 def defaults_ensemble(name: str) -> str:
     """Means of retrainings vs one retraining vs the fold ensemble, on validation."""
-    data = _defaults(name)
-    rows = []
-    for dataset, runs in data["datasets"].items():
-        regression = dataset.startswith("california")
-        show = (lambda v: f"{-v:.4f}") if regression else (lambda v: f"{v:.4f}")
-        for r in runs:
-            ens = r["retrain_ensemble"]
-            rows.append(
-                [
-                    _NAMES[dataset],
-                    str(r["seed"]),
-                    ", ".join(show(m["valid"]) for m in ens["members"]),
-                    show(ens["2"]["valid"]),
-                    show(ens["3"]["valid"]),
-                    show(r["ours_defaults"]["trial_ensemble"]["valid"]),
-                ]
-            )
-    header = ["dataset", "seed", "one retraining (3 seeds)", "mean of the first 2",
-              "mean of all 3", "fold ensemble (refit='trial')"]  # fmt: skip
-    return _md(header, rows)
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        ens = r["retrain_ensemble"]
+        return [
+            ", ".join(show(m["valid"]) for m in ens["members"]),
+            show(ens["2"]["valid"]),
+            show(ens["3"]["valid"]),
+            show(r["ours_defaults"]["trial_ensemble"]["valid"]),
+        ]
+
+    header = ["one retraining (3 seeds)", "mean of the first 2", "mean of all 3",
+              "fold ensemble (refit='trial')"]  # fmt: skip
+    return _per_seed(name, header, cells)
 
 
 def defaults_epochs(name: str) -> str:
     """Two retrainings averaged: with early stopping vs on every row for the folds' peak
     epoch count, on validation, per dataset and seed."""
-    data = _defaults(name)
-    rows = []
-    for dataset, runs in data["datasets"].items():
-        regression = dataset.startswith("california")
-        show = (lambda v: f"{-v:.4f}") if regression else (lambda v: f"{v:.4f}")
-        for r in runs:
-            es, fx = r["early_stopping"], r["fixed_epochs"]
-            rows.append(
-                [
-                    _NAMES[dataset],
-                    str(r["seed"]),
-                    ", ".join(str(e) for e in r["fold_peaks"]),
-                    show(es["valid"]),
-                    ", ".join(str(m["epochs"]) for m in es["members"]),
-                    show(fx["valid"]),
-                    f"{fx['valid'] - es['valid']:+.4f}",
-                ]
-            )
-    header = ["dataset", "seed", "folds' peak epochs", "early stopping (mean of 2)",
-              "its epochs", "peak epoch count, every row (mean of 2)",
-              "better by"]  # fmt: skip
-    return _md(header, rows)
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        es, fx = r["early_stopping"], r["fixed_epochs"]
+        return [
+            ", ".join(str(e) for e in r["fold_peaks"]),
+            show(es["valid"]),
+            ", ".join(str(m["epochs"]) for m in es["members"]),
+            show(fx["valid"]),
+            f"{fx['valid'] - es['valid']:+.4f}",
+        ]
+
+    header = ["folds' peak epochs", "early stopping (mean of 2)", "its epochs",
+              "peak epoch count, every row (mean of 2)", "better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
 
 
 def defaults_rules(name: str) -> str:
