@@ -103,6 +103,10 @@ class Task:
     scoring: str
     course: bool = True  # the course has a recipe for it (headline and measure run it)
 
+    @property
+    def kind(self) -> Literal["regression", "classification"]:
+        return "regression" if self.scoring == "neg_mean_squared_error" else "classification"
+
 
 TASKS: dict[str, Task] = {
     "california": Task(
@@ -243,13 +247,10 @@ def measure_ensemble(task: Task, data: Dataset, row: dict[str, Any]) -> dict[str
     """Phase ``ensemble`` for one seed of a ``refit`` run (``row``): its three retrainings
     again, and their mean, on validation and test."""
     recorded = row["ours_defaults"]
-    kind: Literal["regression", "classification"] = (
-        "regression" if task.scoring == "neg_mean_squared_error" else "classification"
-    )
     members, singles = [], []
     for refit in recorded["refit_all"]:
         est = make_estimator(
-            task.build, kind, epochs=task.epochs, seed=refit["seed"], **recorded["chosen"]
+            task.build, task.kind, epochs=task.epochs, seed=refit["seed"], **recorded["chosen"]
         )
         t0 = time.perf_counter()
         est.fit(data.X_train, data.y_train)
@@ -307,9 +308,6 @@ def measure_epochs(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     best = result.search_.records_[result.search_.best_index_]
     peaks = [int(np.nanargmax(curve)) + 1 for curve in best.curve]
     epochs = int(statistics.median(peaks))
-    kind: Literal["regression", "classification"] = (
-        "regression" if task.scoring == "neg_mean_squared_error" else "classification"
-    )
     out: dict[str, Any] = {
         "course": None,
         "wall": wall,
@@ -325,7 +323,7 @@ def measure_epochs(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
         members, singles = [], []
         for refit_seed in (seed, seed + 100):
             est = make_estimator(
-                task.build, kind, seed=refit_seed, **settings, **result.best_params_
+                task.build, task.kind, seed=refit_seed, **settings, **result.best_params_
             )
             t0 = time.perf_counter()
             est.fit(data.X_train, data.y_train)
