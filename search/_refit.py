@@ -14,6 +14,7 @@ The measurement behind the default is ``python -m benchmarks.defaults`` (README,
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 import numpy as np
@@ -21,9 +22,17 @@ from sklearn.base import clone, is_classifier
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.frozen import FrozenEstimator
 
-from search._fit import unpack_model
+from search._fit import TrialOutcome, TrialSpec, unpack_model
+from search._pool import Died, Done, InProcessPool, Pool
 
-__all__ = ["REFIT_CHOICES", "check_refit", "refit_seeds", "trial_estimator", "voting_ensemble"]
+__all__ = [
+    "REFIT_CHOICES",
+    "check_refit",
+    "refit_seeds",
+    "retrain_members",
+    "trial_estimator",
+    "voting_ensemble",
+]
 
 REFIT_CHOICES = ("all", "trial")
 
@@ -68,6 +77,57 @@ def refit_seeds(estimator: Any, n_models: object) -> list[dict[str, int]]:
             "models.make_estimator estimator with a seed, or refit_models=1."
         )
     return [{}] + [{"seed": seed + 100 * i} for i in range(1, n_models)]
+
+
+def retrain_members(
+    pool: Pool,
+    worker_estimator: Any,
+    template: Any,
+    params: dict[str, Any],
+    seeds: list[dict[str, int]],
+    X: np.ndarray,
+    y: np.ndarray,
+    fit_params: dict[str, Any],
+) -> list[Any]:
+    """``template`` with ``params`` and each of ``seeds``, trained on all of ``X, y``.
+
+    Several members on a pool of several workers (the search has ended, so all are free)
+    train there side by side (``worker_estimator``: the template with the workers' thread
+    cap) and come back as weights and history; ``pool`` holds ``X, y`` already. One member,
+    or one worker, trains here, as scikit-learn's refit does. A member whose worker died or
+    whose fit failed trains here again, so its error is raised here as it would be without
+    workers. Ctrl-C stops the workers (the next search starts fresh ones).
+    """
+    here = [clone(template).set_params(**params, **seed) for seed in seeds]
+    outcomes: dict[int, TrialOutcome] = {}
+    if len(seeds) > 1 and pool.slots > 1 and not isinstance(pool, InProcessPool):
+        waiting = list(range(len(seeds)))
+        try:
+            while waiting or pool.running():
+                while waiting and pool.running() < pool.slots:
+                    i = waiting.pop(0)
+                    spec = TrialSpec(-1 - i, {**params, **seeds[i]}, worker_estimator, None)
+                    spec.fit_params, spec.refit = fit_params, True
+                    pool.submit(spec.number, spec)
+                for event in pool.wait(None):
+                    if isinstance(event, Done):
+                        outcomes[-1 - event.number] = event.outcome
+                    elif isinstance(event, Died):
+                        outcomes.pop(-1 - event.number, None)
+        except BaseException:
+            pool.close(kill=True)
+            raise
+    members = []
+    for i, estimator in enumerate(here):
+        outcome = outcomes.get(i)
+        if outcome is None or outcome.state != "complete" or not outcome.models:
+            members.append(estimator.fit(X, y, **fit_params))
+            continue
+        estimator.initialize(X, y)
+        unpack_model(outcome.models[0], estimator.model_)
+        estimator.history_ = defaultdict(list, outcome.history or {})
+        members.append(estimator)
+    return members
 
 
 def trial_estimator(

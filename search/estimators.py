@@ -26,7 +26,13 @@ from models import search_process
 from search._fit import TrialData, TrialSpec, fit_trial
 from search._parallel import dask_client, dask_slots, default_tf_threads
 from search._pool import DaskPool, InProcessPool, Pool, process_pool
-from search._refit import check_refit, refit_seeds, trial_estimator, voting_ensemble
+from search._refit import (
+    check_refit,
+    refit_seeds,
+    retrain_members,
+    trial_estimator,
+    voting_ensemble,
+)
 from search._results import best_index, cv_results
 from search._runner import Runner
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
@@ -235,32 +241,39 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             finally:
                 self._close_progress()
             kept = runner.models.get(runner.best_number) if runner.best_number is not None else None
-        self.cv_results_ = cv_results(self.records_, self.n_splits_, list(self.space_))
-        index = best_index(self.records_)
-        assert index is not None  # the runner raised AllTrialsFailedError otherwise
-        self.best_index_ = index
-        self.best_params_ = dict(self.records_[index].params)
-        self.best_score_ = float(self.records_[index].score)
-        if refit is not None:
-            with search_process():
+            self.cv_results_ = cv_results(self.records_, self.n_splits_, list(self.space_))
+            index = best_index(self.records_)
+            assert index is not None  # the runner raised AllTrialsFailedError otherwise
+            self.best_index_ = index
+            self.best_params_ = dict(self.records_[index].params)
+            self.best_score_ = float(self.records_[index].score)
+            if refit is not None:
                 refit_start = time.perf_counter()
-                self.best_estimator_ = self._refit(refit, X, y, fit_params, kept)
+                if refit == "all":
+                    self.best_estimator_ = self._retrain(pool, estimator, X, y, fit_params)
+                else:
+                    self.best_estimator_ = self._keep_trial(X, y, fit_params, kept)
                 self.refit_time_ = time.perf_counter() - refit_start
         self.elapsed_ = time.perf_counter() - start
         self.trials_ = trials_frame(self.records_)
         self.ledger_missing_ = 0 if self.ledger_ is None else self.ledger_.missing
         return self
 
-    def _refit(
-        self, refit: str, X: np.ndarray, y: np.ndarray, fit_params: dict[str, Any], kept: Any
+    def _retrain(
+        self, pool: Pool, estimator: Any, X: np.ndarray, y: np.ndarray, fit_params: dict[str, Any]
     ) -> Any:
+        """``refit="all"``: the best candidate retrained on all of ``X, y``, once per refit
+        seed, side by side on the search's workers (``retrain_members``), then averaged."""
         best = self.space_.full(self.best_params_)
-        if refit == "all":
-            members = [
-                clone(self.estimator).set_params(**best, **seed).fit(X, y, **fit_params)
-                for seed in refit_seeds(self.estimator, self.refit_models)
-            ]
-            return voting_ensemble(members, X, y, prefix="refit")
+        seeds = refit_seeds(self.estimator, self.refit_models)
+        members = retrain_members(pool, estimator, self.estimator, best, seeds, X, y, fit_params)
+        return voting_ensemble(members, X, y, prefix="refit")
+
+    def _keep_trial(
+        self, X: np.ndarray, y: np.ndarray, fit_params: dict[str, Any], kept: Any
+    ) -> Any:
+        """``refit="trial"``: the best trial's own trained models."""
+        best = self.space_.full(self.best_params_)
         if kept is None:
             # A resumed best trial has no models in this process (the ledger keeps none):
             # train its folds again, as the trial did.

@@ -184,3 +184,42 @@ def test_relative_early_stopping_stops_a_fit_that_improves_too_little() -> None:
     keep = keras.callbacks.EarlyStopping(patience=3, min_delta=1e-3)
     history = model.fit(X, X[:, 0], epochs=20, verbose=0, callbacks=[Losses(), keep])
     assert len(history.history["loss"]) == 20  # absolute 1e-3 < 0.02 a loss of 100 gains
+
+
+@pytest.mark.parametrize("task", ["regression", "classification"])
+def test_eager_validation_reports_what_keras_validation_split_reports(
+    task, reg_data, clf_data, monkeypatch
+) -> None:
+    # The same fit twice: validation run eagerly by us, then by Keras's own
+    # validation_split (our split disabled). Training is identical; val_* agree to rounding.
+    import models._estimators as estimators
+
+    X, y = reg_data if task == "regression" else clf_data
+    build = regression_mlp if task == "regression" else classifier_mlp
+    est = make_estimator(
+        build,
+        task,
+        epochs=4,
+        early_stopping=False,
+        validation_split=0.2,
+        hidden_layers=1,
+        layer_size=5,
+        seed=3,
+    )
+    ours = clone(est).fit(X, y).history_
+    monkeypatch.setattr(estimators, "_eager_split", lambda *a, **k: None)
+    keras_own = clone(est).fit(X, y).history_
+    assert sorted(ours) == sorted(keras_own)
+    assert any(k.startswith("val_") and k != "val_loss" for k in ours) == (task != "regression")
+    for key, values in keras_own.items():
+        np.testing.assert_allclose(ours[key], values, rtol=1e-5, err_msg=key)
+
+
+def test_eager_validation_leaves_validation_data_to_keras(reg_data) -> None:
+    X, y = reg_data
+    est = make_estimator(regression_mlp, "regression", epochs=2, early_stopping=False)
+    est.fit(X[:60], y[:60], validation_data=(X[60:], y[60:]))
+    assert len(est.history_["val_loss"]) == 2
+    # Scored on the given rows, not on a split of the training rows.
+    given = est.model_.evaluate(X[60:], y[60:], verbose=0)
+    assert est.history_["val_loss"][-1] == pytest.approx(given, rel=1e-5)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+import os
+
 import numpy as np
 import pytest
 from sklearn.ensemble import VotingClassifier, VotingRegressor
@@ -115,6 +118,33 @@ def test_refit_models_averages_retrainings_seeded_apart(reg_data) -> None:
     )  # fmt: skip
     np.testing.assert_allclose(one.best_estimator_.predict(X), predictions[0], rtol=1e-5)
     assert result.settings["refit_models"] == 3
+
+
+def test_refit_members_train_side_by_side_on_the_workers(reg_data, tmp_path, by_value) -> None:
+    X, y = reg_data
+    log = tmp_path / "builds"
+
+    def logged(units=4, learning_rate=0.01, meta=None):
+        # Test-only: a refit member is built inside _fit_refit_member.
+        member = any(f.function == "_fit_refit_member" for f in inspect.stack())
+        with open(log, "a") as out:
+            out.write(f"{os.getpid()} {int(member)}\n")
+        return tiny_regressor(units, learning_rate, meta=meta)
+
+    kwargs = {"n_trials": 2, "cv": 2, "seed": 4, "refit_models": 2, **FAST}
+    workers = search("random", TINY_SPACE, logged, X, y, n_jobs=2, **kwargs)
+    builds = [line.split() for line in log.read_text().splitlines()]
+    member_pids = {pid for pid, member in builds if member == "1"}
+    assert len(member_pids) == 2 and str(os.getpid()) not in member_pids
+    # The same members as trained here, one after the other (n_jobs=1): same candidate,
+    # seeds, history and predictions (to rounding: other thread counts).
+    here = search("random", TINY_SPACE, logged, X, y, n_jobs=1, **kwargs)
+    assert workers.best_params_ == here.best_params_
+    for a, b in zip(_members(workers.best_estimator_), _members(here.best_estimator_), strict=True):
+        assert a.get_params()["seed"] == b.get_params()["seed"]
+        assert a.history_["loss"] == pytest.approx(b.history_["loss"], rel=1e-4)
+        np.testing.assert_allclose(a.predict(X), b.predict(X), rtol=1e-4, atol=1e-5)
+    assert workers.search_.refit_time_ > 0
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -347,6 +348,41 @@ def test_a_worker_killed_in_a_promoted_trial_fails_that_rung_run_only(tmp_path: 
     assert "SIGKILL" in failed[0][1] and failed[0][2] is not None
     assert all(row[0] == "complete" for row in done["rows"] if row is not failed[0])
     assert done["best_fidelity"] == 3
+    assert wait_for_no_workers(proc.pid) == []
+
+
+@pytest.mark.slow
+def test_a_worker_killed_in_a_refit_member_has_that_member_trained_here(tmp_path: Path) -> None:
+    marker = tmp_path / "killed"
+    proc = run_script(
+        tmp_path,
+        """
+        import inspect
+
+        def dies_in_a_refit(units=4, learning_rate=0.01, meta=None):
+            # Test-only: a refit member is built inside _fit_refit_member.
+            member = any(f.function == "_fit_refit_member" for f in inspect.stack())
+            if member and not os.path.exists({marker!r}):
+                open({marker!r}, "w").close()
+                os.kill(os.getpid(), signal.SIGKILL)
+            return tiny_regressor(units, learning_rate, meta=meta)
+
+        r = search("random", TINY_SPACE, dies_in_a_refit, X, y, n_trials=2, cv=2, epochs=2,
+                   n_jobs=2, progress=False, refit_models=2)
+        members = [m.estimator for m in r.best_estimator_.estimators_]
+        print(json.dumps({{"seeds": [m.get_params()["seed"] for m in members],
+                          "epochs": [len(m.history_["loss"]) for m in members],
+                          "score": r.search_.score(X, y)}}))
+        """,
+        marker=str(marker),
+    )
+    code, out, err = proc.finish()
+    assert code == 0, err[-3000:]
+    done = json.loads(out.splitlines()[-1])
+    # One member's worker died; that member was trained in the search's process instead.
+    assert marker.exists()
+    assert done["seeds"] == [0, 100] and done["epochs"] == [2, 2]
+    assert math.isfinite(done["score"])
     assert wait_for_no_workers(proc.pid) == []
 
 
