@@ -160,7 +160,39 @@ class _SearchTrialMixin:
         self.tf_threads = tf_threads
         self.model_params = model_params
 
+    def share_model_with(self, previous: Any | None) -> None:
+        """At the next ``fit``, record the model's starting state; and when ``previous``
+        (fitted after its own ``share_model_with``) has the same parameters and data shape,
+        train its model reset to that state instead of building a new one. A trial calls
+        it for each fold.
+
+        A new model costs a traced training function (a new graph) at its first epoch; the
+        reset model keeps its own. The reset is exact: the weights it was built with and
+        its optimizer's starting state, which is what the seeded build would give again.
+        """
+        self._share: tuple[Any, Any] = (None, None)
+        start = getattr(previous, "_start_state", None)
+        if previous is not None and start is not None and _same_settings(self, previous):
+            self._share = (previous.model_, start)
+
     def _build_keras_model(self) -> keras.Model:
+        share = self.__dict__.pop("_share", None)
+        if share is None:
+            return self._new_keras_model()
+        model, start = share
+        meta = _meta_key(self._get_metadata())  # type: ignore[attr-defined]
+        if model is not None and start[0] == meta:
+            _, weights, optimizer_state = start
+            model.set_weights(weights)
+            for variable, value in zip(model.optimizer.variables, optimizer_state, strict=True):
+                variable.assign(value)
+            self._start_state = start
+            return model
+        model = self._new_keras_model()
+        self._start_state = _start_state(model, meta)
+        return model
+
+    def _new_keras_model(self) -> keras.Model:
         build: Any = getattr(self, "model")  # noqa: B009 - scikeras leaves it untyped
         # Hyperparameters named like a scikeras parameter (``optimizer``...) are scikeras's
         # attributes; hand them to the build function too when it takes them.
@@ -239,6 +271,50 @@ class _SearchTrialMixin:
         else:
             tags.regressor_tags = RegressorTags()
         return tags
+
+
+def _meta_key(meta: dict[str, Any]) -> str:
+    """What of scikeras's ``meta`` can shape a model: all of it but the number of rows."""
+    items = []
+    for key, value in sorted(meta.items()):
+        if key == "X_shape_":
+            value = tuple(value)[1:]
+        elif isinstance(value, np.ndarray):
+            value = value.tolist()
+        items.append((key, value))
+    return repr(items)
+
+
+def _same_settings(a: Any, b: Any) -> bool:
+    """The same hyperparameters and settings (callbacks and other objects aside)."""
+    plain = (int, float, str, bool, tuple, type(None))
+
+    def settings(estimator: Any) -> dict[str, Any]:
+        params = estimator.get_params(deep=False)
+        # A build function may be a partial, which clone copies: compare what it calls.
+        return {
+            k: repr(v) if callable(v) else v
+            for k, v in params.items()
+            if isinstance(v, plain) or callable(v)
+        }
+
+    return type(a) is type(b) and settings(a) == settings(b)
+
+
+def _start_state(model: keras.Model, meta: str) -> tuple[str, list[Any], list[Any]] | None:
+    """(meta key, weights, optimizer state) of a freshly built model, or None where it
+    cannot be reset exactly (not built yet, no optimizer, one that does not build)."""
+    optimizer = getattr(model, "optimizer", None)
+    if not getattr(model, "built", False) or optimizer is None:
+        return None
+    try:
+        if not optimizer.built:
+            # Keras builds it at the first step, with these same starting values.
+            optimizer.build(model.trainable_variables)
+        state = [np.array(keras.ops.convert_to_numpy(v)) for v in optimizer.variables]
+    except Exception:
+        return None
+    return meta, model.get_weights(), state
 
 
 _VALIDATION_CHUNK = 8192  # rows per eager validation call: bounded memory

@@ -200,8 +200,12 @@ def fit_trial(spec: TrialSpec, data: TrialData, report: EpochReport | None = Non
     out = TrialOutcome("complete", [], [], [], [], [])
     if spec.keep_model:
         out.models = []
+    previous = None
     for fold, (train, test) in enumerate(data.splits):
         estimator = clone(spec.estimator).set_params(**spec.params)
+        if hasattr(estimator, "share_model_with"):
+            estimator.share_model_with(previous)  # a fold after the first: no new graph
+        previous = estimator
         X_test, y_test = data.X[test], data.y[test]
         scorer_cb = _EpochScorer(
             estimator, spec.scorer, X_test, y_test, fold, report if spec.live else None
