@@ -2,8 +2,9 @@
 
 Everything is measured side by side in one run on this machine and printed as a table
 (ratios within the run; timings on shared machines are noisy). Sections can be chosen with
-``--only`` (``epoch``, ``overhead``, ``contention``, ``parallel``, ``utilization``,
-``memory``). The course's recipe against ``search()`` is ``python -m benchmarks.defaults``.
+``--only`` (``epoch``, ``fold``, ``overhead``, ``contention``, ``parallel``,
+``utilization``, ``memory``). The course's recipe against ``search()`` is
+``python -m benchmarks.defaults``.
 """
 
 from __future__ import annotations
@@ -263,6 +264,85 @@ def memory_growth(n_trials: int = 200) -> dict[str, float]:
     return marks
 
 
+def fold_costs(fashion: Dataset, repeats: int = 2) -> dict[str, Any]:
+    """Seconds per trial (3 folds of 10,000 Fashion-MNIST images, the course's classifier
+    with SGD, 10 epochs, early stopping on, in this process) as each per-fold saving is
+    switched on in turn, from how trials ran before them: Keras's ``validation_split``
+    evaluation (a traced test function per fold), the fold's score through
+    ``model.predict`` (a traced predict function per fold) and a new model per fold (a
+    traced training function per fold). The same candidates, seed and folds each way,
+    interleaved; the median trial."""
+    from unittest import mock
+
+    from sklearn.metrics import get_scorer
+    from sklearn.model_selection import StratifiedKFold
+
+    import models._estimators as estimators
+    import search._fit as fit
+    from models import classifier_mlp
+    from search._fit import TrialData, TrialSpec, fit_trial
+
+    def keras_validation(*args: Any, **kwargs: Any) -> None:
+        return None  # Keras splits and evaluates, as before
+
+    def predict_score(estimator: Any, scorer: Any, X: np.ndarray, y: Any) -> float:
+        return float(scorer(estimator, X, y))
+
+    def new_model_per_fold(self: Any, previous: Any) -> None:
+        return None
+
+    savings: list[tuple[str, Any]] = [
+        ("eager validation", mock.patch.object(estimators, "_eager_split", keras_validation)),
+        ("direct fold score", mock.patch.object(fit, "_final_score", predict_score)),
+        (
+            "one model per trial",
+            mock.patch.object(estimators._SearchTrialMixin, "share_model_with", new_model_per_fold),
+        ),
+    ]
+    X, y = fashion.X_train, fashion.y_train
+    data = TrialData(X, y, list(StratifiedKFold(3, shuffle=True, random_state=0).split(X, y)))
+    est = make_estimator(
+        classifier_mlp,
+        "classification",
+        epochs=10,
+        seed=0,
+        optimizer="sgd",
+        hidden_layers=1,
+        layer_size=30,
+        learning_rate=3e-3,
+    )
+    scorer = get_scorer("accuracy")
+    candidates = [
+        {"hidden_layers": 2, "layer_size": 60, "learning_rate": 3e-3},
+        {"hidden_layers": 4, "layer_size": 90, "learning_rate": 1e-3},
+        {"hidden_layers": 1, "layer_size": 20, "learning_rate": 5e-3},
+    ]
+    labels = ["before (all off)"] + [f"+ {name}" for name, _ in savings]
+    seconds: dict[str, list[float]] = {label: [] for label in labels}
+    scores: dict[str, list[float]] = {label: [] for label in labels}
+    for _ in range(repeats):
+        for params in candidates:
+            for on, label in enumerate(labels):
+                patches = [patch for _, patch in savings[on:]]  # the savings still off
+                for patch in patches:
+                    patch.start()
+                try:
+                    start = time.perf_counter()
+                    outcome = fit_trial(TrialSpec(0, params, est, scorer), data)
+                    seconds[label].append(time.perf_counter() - start)
+                    scores[label].append(statistics.fmean(outcome.fold_scores))
+                finally:
+                    for patch in patches:
+                        patch.stop()
+    out: dict[str, Any] = {}
+    base = statistics.median(seconds[labels[0]])
+    for label in labels:
+        median = statistics.median(seconds[label])
+        out[label] = {"median_s": median, "ratio": median / base, "scores": scores[label]}
+        print(f"  {label:<26} {median:6.2f} s a trial  ({median / base:.2f} of before)")
+    return out
+
+
 def _fashion_or_none(data_dir: str | None) -> Dataset | None:
     try:
         return load_fashion_mnist(data_dir=data_dir, n_train=10000, flatten=True)
@@ -271,7 +351,7 @@ def _fashion_or_none(data_dir: str | None) -> Dataset | None:
         return None
 
 
-_SECTIONS = ("epoch", "overhead", "contention", "parallel", "utilization", "memory")
+_SECTIONS = ("epoch", "fold", "overhead", "contention", "parallel", "utilization", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,6 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     sections: dict[str, Callable[[], Any]] = {
         "epoch": lambda: epoch_speed(data, _fashion_or_none(args.data_dir)),
+        "fold": lambda: fold_costs(load_fashion_mnist(data_dir=args.data_dir, n_train=10_000)),
         "overhead": lambda: engine_overhead(data),
         "contention": lambda: contention(data),
         "parallel": lambda: parallel_speed(data),

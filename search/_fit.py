@@ -181,6 +181,11 @@ def _score_direct(estimator: Any, model: keras.Model, scorer: Any, X: np.ndarray
         del model.predict
 
 
+def _final_score(estimator: Any, scorer: Any, X: np.ndarray, y: Any) -> float:
+    """A fold's score once its fit has ended (its errors fail the trial)."""
+    return _score_direct(estimator, estimator.model_, scorer, X, y)
+
+
 def _score_now(estimator: Any, model: keras.Model, scorer: Any, X: np.ndarray, y: Any) -> float:
     """``_score_direct`` mid-fit, where a failing score is a NaN point of the curve."""
     try:
@@ -238,7 +243,7 @@ def fit_trial(spec: TrialSpec, data: TrialData, report: EpochReport | None = Non
             break
         start = time.perf_counter()
         try:
-            score = _score_direct(estimator, estimator.model_, spec.scorer, X_test, y_test)
+            score = _final_score(estimator, spec.scorer, X_test, y_test)
         except Exception:
             out.error = short_error(traceback.format_exc())
             out.state = "failed"
