@@ -95,6 +95,18 @@ def defaults_headline(name: str) -> str:
     return _md(header, rows)
 
 
+def speed_fold(name: str) -> str:
+    """``benchmarks.speed --only fold``: seconds a trial as each per-fold saving is switched on."""
+    data = json.loads((RESULTS / name).read_text())["fold"]
+    rows = [
+        [label, f"{row['median_s']:.2f}", f"{row['ratio']:.2f}",
+         ", ".join(f"{v:.4f}" for v in row["scores"][: len(row["scores"]) // 2])]
+        for label, row in data.items()
+    ]  # fmt: skip
+    header = ["per-fold work", "median s a trial", "of before", "fold accuracy (3 candidates)"]
+    return _md(header, rows)
+
+
 def _per_seed(
     name: str,
     header: list[str],
@@ -193,7 +205,11 @@ TABLES: dict[str, Callable[[], str]] = {
     "multifidelity-standard": lambda: cells_table("multifidelity-standard-2026-11-30"),
     "architecture": lambda: cells_table("architecture-2026-11-30"),
     "defaults-headline-one-refit": lambda: defaults_headline("defaults-headline-2026-11-30.json"),
-    "defaults-headline": lambda: defaults_headline("defaults-headline-two-refits-2026-11-30.json"),
+    "defaults-headline": lambda: defaults_headline("defaults-headline-2026-12-01.json"),
+    "defaults-headline-two-refits": lambda: defaults_headline(
+        "defaults-headline-two-refits-2026-11-30.json"
+    ),
+    "speed-fold": lambda: speed_fold("speed-fold-2026-12-01.json"),
     "defaults-refit": lambda: defaults_refit("defaults-measure-2026-11-30.json"),
     "defaults-refit-es": lambda: defaults_refit("defaults-refit-2026-11-30.json"),
     "defaults-ensemble": lambda: defaults_ensemble("defaults-ensemble-2026-11-30.json"),
