@@ -422,6 +422,42 @@ def test_ctrl_c_keeps_finished_trials_marks_running_ones_and_stops_the_workers(
     assert wait_for_no_workers(proc.pid, 2.0) == []
 
 
+@pytest.mark.slow
+def test_ctrl_c_during_the_parallel_refit_keeps_the_trials_and_leaves_no_worker(
+    tmp_path: Path,
+) -> None:
+    storage = f"sqlite:///{tmp_path / 'refit.db'}"
+    marker = tmp_path / "refitting"
+    proc = run_script(
+        tmp_path,
+        """
+        import inspect
+
+        def slow_refit(units=4, learning_rate=0.01, meta=None):
+            # Test-only: a refit member is built inside _fit_refit_member.
+            if any(f.function == "_fit_refit_member" for f in inspect.stack()):
+                open({marker!r}, "w").close()
+                time.sleep(120)
+            return tiny_regressor(units, learning_rate, meta=meta)
+
+        search("random", TINY_SPACE, slow_refit, X, y, n_trials=4, cv=2, epochs=1, n_jobs=2,
+               progress=False, refit_models=2, storage={storage!r}, study_name="refit")
+        """,
+        marker=str(marker),
+        storage=storage,
+    )
+    deadline = time.time() + 240
+    while time.time() < deadline and not marker.exists():
+        time.sleep(0.2)
+    assert marker.exists(), "no refit member started"
+    proc.proc.send_signal(signal.SIGINT)
+    code, _, err = proc.finish(timeout=60)
+    assert code != 0 and "KeyboardInterrupt" in err
+    # The search had ended: every trial is in the ledger, complete; no worker is left.
+    assert ledger_states(storage, "refit") == ["COMPLETE"] * 4
+    assert wait_for_no_workers(proc.pid, 2.0) == []
+
+
 def test_a_timeout_shorter_than_one_trial_still_runs_one(reg_data) -> None:
     X, y = reg_data
     result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=5, timeout=1e-9, **FAST)
