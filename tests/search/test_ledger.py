@@ -251,7 +251,8 @@ def test_a_locked_sqlite_ledger_mid_search_loses_nothing_in_memory(
 
     def locks_on_the_second(units=4, learning_rate=0.01, meta=None):
         built.append(1)
-        if len(built) == 3:  # the second trial's first fold: lock the ledger from now on
+        # A trial builds one model for all its folds: the second build is the second trial.
+        if len(built) == 2:  # lock the ledger from now on
             threading.Thread(target=hold_lock, daemon=True).start()
             time.sleep(0.3)
         return tiny_regressor(units, learning_rate, meta=meta)
@@ -359,7 +360,7 @@ def test_a_ledger_made_read_only_mid_search_loses_nothing_in_memory(
 
     def read_only_from_the_second(units=4, learning_rate=0.01, meta=None):
         built.append(1)
-        if len(built) == 3:  # the second trial's first fold
+        if len(built) == 2:  # the second trial (one model for all its folds)
             subprocess.run([chattr, "+i", str(path)], check=True)
         return tiny_regressor(units, learning_rate, meta=meta)
 
