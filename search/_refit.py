@@ -123,10 +123,9 @@ def retrain_members(
         if outcome is None or outcome.state != "complete" or not outcome.models:
             members.append(estimator.fit(X, y, **fit_params))
             continue
-        estimator.initialize(X, y)
-        unpack_model(outcome.models[0], estimator.model_)
-        estimator.history_ = defaultdict(list, outcome.history or {})
-        members.append(estimator)
+        member = _trained(estimator, outcome.models[0], X, y)
+        member.history_ = defaultdict(list, outcome.history or {})
+        members.append(member)
     return members
 
 
@@ -138,13 +137,16 @@ def trial_estimator(
     Each fold's estimator is built from ``params`` without training (scikeras's
     ``initialize``, which also learns the classes from ``y``) and given its weights.
     """
-    members = []
-    for packed in models:
-        estimator = clone(template).set_params(**params)
-        estimator.initialize(X, y)
-        unpack_model(packed, estimator.model_)
-        members.append(estimator)
+    members = [_trained(clone(template).set_params(**params), p, X, y) for p in models]
     return voting_ensemble(members, X, y, prefix="fold")
+
+
+def _trained(estimator: Any, packed: bytes, X: np.ndarray, y: np.ndarray) -> Any:
+    """``estimator`` (unfitted) given trained ``pack_model`` weights without training:
+    scikeras's ``initialize`` builds its model and learns the classes from ``y``."""
+    estimator.initialize(X, y)
+    unpack_model(packed, estimator.model_)
+    return estimator
 
 
 def voting_ensemble(members: list[Any], X: np.ndarray, y: np.ndarray, prefix: str = "m") -> Any:
