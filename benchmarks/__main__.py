@@ -26,9 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strategies", nargs="+", choices=sorted(ROWS), default=None)
     parser.add_argument("--seeds", nargs="+", type=int, default=None)
     parser.add_argument("--trials", type=int, default=None, help="trial budget per cell")
-    parser.add_argument("--time-budget", type=float, default=None, help="seconds per cell")
+    parser.add_argument(
+        "--time-budget", type=float, default=None, help="seconds per cell (default: the profile's)"
+    )
     parser.add_argument("--epochs", type=int, default=None, help="max epochs per fit")
-    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument(
+        "--n-jobs", type=int, default=None, help="workers per cell (default: the profile's)"
+    )
     parser.add_argument("--no-baseline", action="store_true", help="skip the seed recipe row")
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--out", default="reports/benchmark")

@@ -250,7 +250,7 @@ def run_benchmark(
     trials: int | None = None,
     time_budget: float | None = None,
     epochs: int | None = None,
-    n_jobs: int = 1,
+    n_jobs: int | None = None,
     baseline: bool = True,
     data_dir: str | Path | None = None,
     progress: bool = True,
@@ -258,6 +258,7 @@ def run_benchmark(
     """Run every (dataset, strategy, seed) cell not yet finished in ``out``.
 
     A cell saved with other settings (profile, trials, epochs, budget...) is run again.
+    ``strategies``, ``time_budget`` and ``n_jobs`` left as None take the profile's.
     Example (minutes; ``tests/benchmarks/test_harness.py`` runs it end to end)::
 
         run = run_benchmark("reports/quick", profile="quick")
@@ -271,7 +272,11 @@ def run_benchmark(
     for name in names:
         if name not in prof.plans:
             raise ValueError(f"datasets: unknown {name!r}; choose from {sorted(prof.plans)}.")
-    chosen = strategies or list(DEFAULT_ROWS)
+    chosen = strategies or list(prof.rows or DEFAULT_ROWS)
+    time_budget = prof.time_budget if time_budget is None else time_budget
+    n_jobs = prof.n_jobs if n_jobs is None else n_jobs
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be an int >= 1, got {n_jobs!r}.")
     for strategy in chosen:
         if strategy not in ROWS:
             raise ValueError(f"strategies: unknown {strategy!r}; choose from {sorted(ROWS)}.")

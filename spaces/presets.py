@@ -17,6 +17,7 @@ __all__ = [
     "california_mlp",
     "california_per_layer",
     "california_tuned",
+    "california_wide",
     "deep_mlp",
     "fashion_mlp",
     "fashion_per_layer",
@@ -46,6 +47,23 @@ def california_tuned() -> Space:
     layers and learning rate. The benchmark profiles search this space.
     """
     return Space(dict(california_mlp()), optimizer=Categorical(["sgd", "adam"]))
+
+
+def california_wide() -> Space:
+    """A wider California space than the course's, for ``models.regression_mlp``: up to 5
+    layers of 16-512 units, relu or selu, SGD or Adam. The ``long`` benchmark profile
+    searches it (the course's 1-99 units cap what any search of its space can reach).
+
+    >>> california_wide()["layer_size"]
+    Int(low=16, high=512, log=True)
+    """
+    return Space(
+        hidden_layers=Int(1, 5),
+        layer_size=Int(16, 512, log=True),
+        activation=Categorical(["relu", "selu"]),
+        optimizer=Categorical(["sgd", "adam"]),
+        learning_rate=Float(1e-4, 1e-2, log=True),
+    )
 
 
 def fashion_mlp() -> Space:
@@ -136,6 +154,7 @@ def wide_deep() -> Space:
 PRESETS: dict[str, Callable[[], Space]] = {
     "california_mlp": california_mlp,
     "california_tuned": california_tuned,
+    "california_wide": california_wide,
     "fashion_mlp": fashion_mlp,
     "deep_mlp": deep_mlp,
     "wide_deep": wide_deep,

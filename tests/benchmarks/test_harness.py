@@ -70,6 +70,25 @@ def test_bad_arguments_are_named() -> None:
         run_benchmark("/tmp/never", profile="quick", datasets=["mnist"])
 
 
+def test_a_profile_brings_its_rows_time_budget_and_workers(tmp_path: Path, data_dir: Path) -> None:
+    from dataclasses import replace
+
+    tiny = replace(
+        PROFILES["quick"], rows=("random",), peers=(), time_budget=300.0, n_jobs=1, seeds=(0,)
+    )
+    run = run_benchmark(
+        tmp_path, profile=tiny, datasets=["california"], trials=2, baseline=False,
+        data_dir=data_dir, progress=False,
+    )  # fmt: skip
+    assert [c["strategy"] for c in run.cells] == ["random"]
+    assert run.settings["time_budget_per_cell"] == 300.0 and run.settings["n_jobs"] == 1
+    assert run.cells[0]["cell_settings"]["time_budget"] == "300.0"
+    long = get_profile("long")
+    assert long.rows == ("tpe", "asha") and long.n_jobs == 2 and long.time_budget == 600.0
+    with pytest.raises(ValueError, match="n_jobs must be an int >= 1, got 0"):
+        run_benchmark(tmp_path, profile=tiny, n_jobs=0)
+
+
 def test_cells_are_keyed_on_their_settings() -> None:
     from benchmarks.harness import cell_settings
 

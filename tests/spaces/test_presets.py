@@ -33,3 +33,10 @@ def test_every_preset_converts_everywhere(name: str) -> None:
 def test_unknown_preset_lists_the_choices() -> None:
     with pytest.raises(ValueError, match="unknown preset 'nope'; choose one of"):
         get_preset("nope")
+
+
+def test_california_wide_reaches_past_the_course_widths() -> None:
+    space = get_preset("california_wide")
+    assert space["layer_size"] == Int(16, 512, log=True)
+    assert space["hidden_layers"] == Int(1, 5)
+    assert set(space["optimizer"].choices) == {"sgd", "adam"}
