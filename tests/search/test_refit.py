@@ -147,6 +147,38 @@ def test_refit_members_train_side_by_side_on_the_workers(reg_data, tmp_path, by_
     assert workers.search_.refit_time_ > 0
 
 
+def test_a_refit_member_that_fails_on_its_worker_trains_here(reg_data, tmp_path) -> None:
+    X, y = reg_data
+    log, here = tmp_path / "builds", os.getpid()
+
+    def fails_on_workers(units=4, learning_rate=0.01, meta=None):
+        # Test-only: which code path builds the model, and in which process.
+        functions = {f.function for f in inspect.stack()}
+        if "_fit_refit_member" in functions:
+            where = "worker-member"
+        elif "retrain_members" in functions:
+            where = "rebuilt" if "_trained" in functions else "trained-here"
+        else:
+            where = "trial"
+        with open(log, "a") as out:
+            out.write(f"{int(os.getpid() == here)} {where}\n")
+        if where == "worker-member":
+            raise RuntimeError("out of memory on this worker")
+        return tiny_regressor(units, learning_rate, meta=meta)
+
+    result = search(
+        "random", TINY_SPACE, fails_on_workers, X, y, n_trials=2, cv=2, seed=4,
+        refit_models=2, n_jobs=2, **FAST,
+    )  # fmt: skip
+    builds = [tuple(line.split()) for line in log.read_text().splitlines()]
+    assert builds.count(("0", "worker-member")) == 2  # both members failed on the workers
+    assert builds.count(("1", "trained-here")) == 2  # and were trained here instead
+    assert ("1", "rebuilt") not in builds
+    members = _members(result.best_estimator_)
+    assert [m.get_params()["seed"] for m in members] == [4, 104]
+    assert all(len(m.history_["loss"]) == FAST["epochs"] for m in members)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
