@@ -18,6 +18,7 @@ from models._estimators import (
     make_estimator,
     search_process,
 )
+from models._state import pack_model, unpack_model
 from models.builders import (
     FeatureSlice,
     classifier_mlp,
@@ -37,9 +38,11 @@ __all__ = [
     "classifier_mlp",
     "deep_mlp",
     "make_estimator",
+    "pack_model",
     "per_layer_classifier",
     "per_layer_regressor",
     "regression_mlp",
     "search_process",
+    "unpack_model",
     "wide_deep",
 ]

@@ -31,6 +31,8 @@ import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
 from sklearn.utils import ClassifierTags, RegressorTags, Tags
 
+from models._state import load_state, model_state
+
 __all__ = [
     "SCIKERAS_PARAMS",
     "HPKerasClassifier",
@@ -185,10 +187,7 @@ class _SearchTrialMixin:
         model, start = share
         meta = _meta_key(self._get_metadata())  # type: ignore[attr-defined]
         if model is not None and start[0] == meta:
-            _, weights, optimizer_state = start
-            model.set_weights(weights)
-            for variable, value in zip(model.optimizer.variables, optimizer_state, strict=True):
-                variable.assign(value)
+            load_state(model, start[1], start[2])
             self._start_state = start
             return model
         model = self._new_keras_model()
@@ -307,17 +306,13 @@ def _same_settings(a: Any, b: Any) -> bool:
 def _start_state(model: keras.Model, meta: str) -> tuple[str, list[Any], list[Any]] | None:
     """(meta key, weights, optimizer state) of a freshly built model, or None where it
     cannot be reset exactly (not built yet, no optimizer, one that does not build)."""
-    optimizer = getattr(model, "optimizer", None)
-    if not getattr(model, "built", False) or optimizer is None:
+    if not getattr(model, "built", False) or getattr(model, "optimizer", None) is None:
         return None
     try:
-        if not optimizer.built:
-            # Keras builds it at the first step, with these same starting values.
-            optimizer.build(model.trainable_variables)
-        state = [np.array(keras.ops.convert_to_numpy(v)) for v in optimizer.variables]
+        weights, state = model_state(model, build_optimizer=True)
     except Exception:
         return None
-    return meta, model.get_weights(), state
+    return meta, weights, state
 
 
 _VALIDATION_CHUNK = 8192  # rows per eager validation call: bounded memory

@@ -8,7 +8,6 @@ instead of ``model.predict`` (``_score_direct`` says what that saves).
 
 from __future__ import annotations
 
-import io
 import math
 import time
 import traceback
@@ -20,6 +19,7 @@ import keras
 import numpy as np
 from sklearn.base import clone
 
+from models import pack_model, unpack_model
 from search.trial import short_error
 
 __all__ = [
@@ -28,8 +28,6 @@ __all__ = [
     "TrialOutcome",
     "TrialSpec",
     "fit_trial",
-    "pack_model",
-    "unpack_model",
 ]
 
 # (fold, epoch, score) -> stop?
@@ -117,44 +115,6 @@ class _ContinueFrom(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         unpack_model(self.packed, self.model)
-
-
-def pack_model(model: keras.Model) -> bytes:
-    """A trained model's weights and optimizer state as ``.npz`` bytes (numbers only:
-    loading never unpickles; the architecture comes from the candidate's parameters).
-
-    >>> m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    >>> m.compile(loss="mse", optimizer="adam"); m.optimizer.build(m.trainable_variables)
-    >>> unpack_model(pack_model(m), m)
-    """
-    arrays = {f"w{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None:
-        arrays.update({f"o{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
-    buffer = io.BytesIO()
-    np.savez(buffer, **arrays)  # type: ignore[arg-type]  # numpy's stub: allow_pickle
-    return buffer.getvalue()
-
-
-def unpack_model(packed: bytes, model: keras.Model) -> None:
-    """Load ``pack_model`` bytes into ``model`` (built from the same parameters)."""
-    with np.load(io.BytesIO(packed), allow_pickle=False) as arrays:
-        weights = [arrays[f"w{i}"] for i in range(sum(k[0] == "w" for k in arrays.files))]
-        state = [arrays[f"o{i}"] for i in range(sum(k[0] == "o" for k in arrays.files))]
-    model.set_weights(weights)
-    optimizer = model.optimizer
-    if state and not getattr(optimizer, "built", True):
-        # Keras builds an optimizer's slots (Adam's moments) at its first step; build them
-        # now so the parent's values have somewhere to go.
-        optimizer.build(model.trainable_variables)
-    variables = list(getattr(optimizer, "variables", []) or [])
-    if state and len(variables) != len(state):
-        raise ValueError(
-            f"the parent's optimizer had {len(state)} variables, this model's has "
-            f"{len(variables)}: a promotion must rebuild the same model and optimizer."
-        )
-    for variable, value in zip(variables, state, strict=False):
-        variable.assign(value)
 
 
 def _score_direct(estimator: Any, model: keras.Model, scorer: Any, X: np.ndarray, y: Any) -> float:

@@ -22,7 +22,8 @@ from sklearn.base import clone, is_classifier
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.frozen import FrozenEstimator
 
-from search._fit import TrialOutcome, TrialSpec, unpack_model
+from models import unpack_model
+from search._fit import TrialOutcome, TrialSpec
 from search._pool import Died, Done, InProcessPool, Pool
 
 __all__ = [
