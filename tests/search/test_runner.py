@@ -142,6 +142,17 @@ SCRIPT_HEAD = textwrap.dedent(
     def slow(units=4, learning_rate=0.01, meta=None):
         time.sleep(0.3)
         return tiny_regressor(units, learning_rate, meta=meta)
+
+    def building_in(function, when=lambda frame: True):
+        # Test-only: whether this model is built inside ``function`` (a frame of the stack).
+        import inspect
+        return any(f.function == function and when(f.frame) for f in inspect.stack())
+
+    def kill_once(marker):
+        # SIGKILL this process the first time only (``marker``, a file, remembers it).
+        if not os.path.exists(marker):
+            open(marker, "w").close()
+            os.kill(os.getpid(), signal.SIGKILL)
     """
 )
 
@@ -291,9 +302,7 @@ def test_a_worker_killed_mid_fit_fails_its_trial_only(tmp_path: Path) -> None:
         tmp_path,
         """
         def dies_once(units=4, learning_rate=0.01, meta=None):
-            if not os.path.exists({marker!r}):
-                open({marker!r}, "w").close()
-                os.kill(os.getpid(), signal.SIGKILL)
+            kill_once({marker!r})
             return slow(units, learning_rate, meta=meta)
 
         r = search("random", TINY_SPACE, dies_once, X, y, n_trials=5, cv=2, epochs=1, n_jobs=2,
@@ -317,17 +326,10 @@ def test_a_worker_killed_in_a_promoted_trial_fails_that_rung_run_only(tmp_path: 
     proc = run_script(
         tmp_path,
         """
-        import inspect
-
         def dies_in_a_promotion(units=4, learning_rate=0.01, meta=None):
-            # Test-only: a promoted trial is one whose fit_trial continues a parent's model.
-            promoted = any(
-                f.function == "fit_trial" and f.frame.f_locals["spec"].start_epoch > 0
-                for f in inspect.stack()
-            )
-            if promoted and not os.path.exists({marker!r}):
-                open({marker!r}, "w").close()
-                os.kill(os.getpid(), signal.SIGKILL)
+            # A promoted trial is one whose fit_trial continues a parent's model.
+            if building_in("fit_trial", lambda f: f.f_locals["spec"].start_epoch > 0):
+                kill_once({marker!r})
             return slow(units, learning_rate, meta=meta)
 
         r = search("hyperband", TINY_SPACE, dies_in_a_promotion, X, y, cv=2, epochs=3,
@@ -357,14 +359,9 @@ def test_a_worker_killed_in_a_refit_member_has_that_member_trained_here(tmp_path
     proc = run_script(
         tmp_path,
         """
-        import inspect
-
         def dies_in_a_refit(units=4, learning_rate=0.01, meta=None):
-            # Test-only: a refit member is built inside _fit_refit_member.
-            member = any(f.function == "_fit_refit_member" for f in inspect.stack())
-            if member and not os.path.exists({marker!r}):
-                open({marker!r}, "w").close()
-                os.kill(os.getpid(), signal.SIGKILL)
+            if building_in("_fit_refit_member"):
+                kill_once({marker!r})
             return tiny_regressor(units, learning_rate, meta=meta)
 
         r = search("random", TINY_SPACE, dies_in_a_refit, X, y, n_trials=2, cv=2, epochs=2,
@@ -431,11 +428,8 @@ def test_ctrl_c_during_the_parallel_refit_keeps_the_trials_and_leaves_no_worker(
     proc = run_script(
         tmp_path,
         """
-        import inspect
-
         def slow_refit(units=4, learning_rate=0.01, meta=None):
-            # Test-only: a refit member is built inside _fit_refit_member.
-            if any(f.function == "_fit_refit_member" for f in inspect.stack()):
+            if building_in("_fit_refit_member"):
                 open({marker!r}, "w").close()
                 time.sleep(120)
             return tiny_regressor(units, learning_rate, meta=meta)
