@@ -18,6 +18,9 @@ from search import Ledger, mask_url
 from search.trial import Trial
 from spaces import Float, Int, Space
 
+# Four one-epoch trials, no refit: what the ledger fault tests search.
+FOUR_TRIALS = {"n_trials": 4, "cv": 2, "epochs": 1, "progress": False, "refit": False}
+
 
 def finished(ledger: Ledger, trial: Trial) -> Trial:
     claim = ledger.claim(trial.params, trial.strategy)
@@ -261,19 +264,9 @@ def test_a_locked_sqlite_ledger_mid_search_loses_nothing_in_memory(
     try:
         with pytest.warns(RuntimeWarning, match="OperationalError: database is locked"):
             result = search(
-                "random",
-                TINY_SPACE,
-                locks_on_the_second,
-                X,
-                y,
-                n_trials=4,
-                cv=2,
-                epochs=1,
-                progress=False,
-                refit=False,
-                storage=f"sqlite:///{path}",
-                study_name="locked",
-            )
+                "random", TINY_SPACE, locks_on_the_second, X, y, storage=f"sqlite:///{path}",
+                study_name="locked", **FOUR_TRIALS,
+            )  # fmt: skip
     finally:
         release.set()
     assert len(result.trials_) == 4 and (result.trials_["status"] == "complete").all()
@@ -368,19 +361,9 @@ def test_a_ledger_made_read_only_mid_search_loses_nothing_in_memory(
     try:
         with pytest.warns(RuntimeWarning, match="ledger write failed.*OperationalError"):
             result = search(
-                "random",
-                TINY_SPACE,
-                read_only_from_the_second,
-                X,
-                y,
-                n_trials=4,
-                cv=2,
-                epochs=1,
-                progress=False,
-                refit=False,
-                storage=f"sqlite:///{path}",
-                study_name="ro",
-            )
+                "random", TINY_SPACE, read_only_from_the_second, X, y, storage=f"sqlite:///{path}",
+                study_name="ro", **FOUR_TRIALS,
+            )  # fmt: skip
     finally:
         subprocess.run([chattr, "-i", str(path)], check=False)
     assert len(result.trials_) == 4 and (result.trials_["status"] == "complete").all()
