@@ -89,6 +89,17 @@ def test_a_profile_brings_its_rows_time_budget_and_workers(tmp_path: Path, data_
         run_benchmark(tmp_path, profile=tiny, n_jobs=0)
 
 
+def test_the_recipe_row_names_where_it_departs_from_the_course() -> None:
+    from benchmarks.harness import _recipe_differences
+
+    assert _recipe_differences(100, 10) == []
+    assert _recipe_differences(3, 10) == [
+        "3 epochs per fit; the course's recipe as written trains 100"
+    ]
+    (n_iter,) = _recipe_differences(100, 16)
+    assert n_iter.startswith("n_iter=16, the trial budget") and "n_iter=10" in n_iter
+
+
 def test_cells_are_keyed_on_their_settings() -> None:
     from benchmarks.harness import cell_settings
 
@@ -148,6 +159,7 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
         "california / seed_recipe: 3 epochs per fit; the course's recipe as written trains 100"
         in report
     )
+    assert "trains 100; n_iter=8, the trial budget every row" in report
     assert "- california: rows=" in report and "trials per cell=8" in report
     assert "tensorflow:" in report and "cores:" in report
     html = (out / "report.html").read_text()
