@@ -37,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", default=None)
     parser.add_argument("--out", default="reports/benchmark")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="train nothing: report the cells finished in --out (by one run or several)",
+    )
 
 
 def run_from_args(args: argparse.Namespace) -> int:
@@ -57,6 +62,7 @@ def run_from_args(args: argparse.Namespace) -> int:
         baseline=not args.no_baseline,
         data_dir=args.data_dir,
         progress=not args.no_progress,
+        report_only=args.report_only,
     )
     # What ran (resolved from the profile), not the raw command-line values.
     settings: dict[str, object] = dict(run.settings)

@@ -252,11 +252,14 @@ def run_benchmark(
     baseline: bool = True,
     data_dir: str | Path | None = None,
     progress: bool = True,
+    report_only: bool = False,
 ) -> BenchmarkRun:
     """Run every (dataset, strategy, seed) cell not yet finished in ``out``.
 
     A cell saved with other settings (profile, trials, epochs, budget...) is run again.
     ``strategies``, ``time_budget`` and ``n_jobs`` left as None take the profile's.
+    ``report_only``: train nothing; the run holds the cells finished earlier (one report
+    over cells that several runs into the same ``out`` finished) and notes the others.
     Example (minutes; ``tests/benchmarks/test_harness.py`` runs it end to end)::
 
         run = run_benchmark("reports/quick", profile="quick")
@@ -315,17 +318,7 @@ def run_benchmark(
                 rows.remove("grid")
                 run.notes.append(f"{name}: grid skipped at {plan.trials} trials per cell: {exc}")
                 print(f"[bench] {run.notes[-1]}", flush=True)
-        run.settings[name] = {
-            "rows": list(rows),
-            "trials per cell": plan.trials,
-            "epochs per fit": plan.epochs,
-            "cv": plan.cv,
-            "batch size": plan.batch_size,
-            "early-stopping patience": plan.patience,
-            "seed recipe epochs": plan.baseline_epochs if BASELINE in rows else None,
-            "multi-fidelity epoch budget": epoch_budget(plan),
-            "data": dict(plan.loader_kwargs),
-        }
+        run.settings[name] = _plan_settings(plan, rows)
         for seed in prof.seeds:
             for strategy in rows:
                 path = out_dir / "cells" / f"{cell_name(name, strategy, seed)}.json"
@@ -337,6 +330,10 @@ def run_benchmark(
                         print(f"[bench] {path.stem}: finished earlier, skipped", flush=True)
                         continue
                     print(f"[bench] {path.stem}: saved with other settings, run again", flush=True)
+                if report_only:
+                    run.notes.append(f"{path.stem}: not finished (report only: not run)")
+                    print(f"[bench] {run.notes[-1]}", flush=True)
+                    continue
                 if data is None:
                     # Loaded (and scaled) once per dataset, never inside a trial; the split is
                     # the loaders' default (seed 42) for every seed of the run.
@@ -396,6 +393,21 @@ def _recipe_differences(epochs: int, n_iter: int) -> list[str]:
             "writes n_iter=10"
         )
     return differences
+
+
+def _plan_settings(plan: DatasetPlan, rows: list[str]) -> dict[str, Any]:
+    """What the report's Settings list for one dataset of a run: the values as they ran."""
+    return {
+        "rows": list(rows),
+        "trials per cell": plan.trials,
+        "epochs per fit": plan.epochs,
+        "cv": plan.cv,
+        "batch size": plan.batch_size,
+        "early-stopping patience": plan.patience,
+        "seed recipe epochs": plan.baseline_epochs if BASELINE in rows else None,
+        "multi-fidelity epoch budget": epoch_budget(plan),
+        "data": dict(plan.loader_kwargs),
+    }
 
 
 def _refit_data(row: str, plan: DatasetPlan, models: int = 1) -> str:

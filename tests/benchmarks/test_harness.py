@@ -83,6 +83,13 @@ def test_a_profile_brings_its_rows_time_budget_and_workers(tmp_path: Path, data_
     assert [c["strategy"] for c in run.cells] == ["random"]
     assert run.settings["time_budget_per_cell"] == 300.0 and run.settings["n_jobs"] == 1
     assert run.cells[0]["cell_settings"]["time_budget"] == "300.0"
+    # A report over what is finished: nothing trains, the missing cell is named.
+    again = run_benchmark(
+        tmp_path, profile=tiny, datasets=["california"], strategies=["random", "tpe"],
+        trials=2, baseline=False, report_only=True,
+    )  # fmt: skip
+    assert again.cells == run.cells
+    assert again.notes == ["california__tpe__seed0: not finished (report only: not run)"]
     long = get_profile("long")
     assert long.rows == ("tpe", "asha") and long.n_jobs == 2 and long.time_budget == 600.0
     with pytest.raises(ValueError, match="n_jobs must be an int >= 1, got 0"):
