@@ -67,7 +67,8 @@ def run_from_args(args: argparse.Namespace) -> int:
     # What ran (resolved from the profile), not the raw command-line values.
     settings: dict[str, object] = dict(run.settings)
     settings["arguments given"] = {k: v for k, v in vars(args).items() if v not in (None, False)}
-    settings["wall_seconds_this_run"] = round(time.perf_counter() - start, 1)
+    if not args.report_only:
+        settings["wall_seconds_this_run"] = round(time.perf_counter() - start, 1)
     report = write_report(run.cells, args.out, settings=settings, notes=run.notes)
     print(f"[bench] report: {report} and {report.with_suffix('.html')}")
     return 0
