@@ -30,6 +30,7 @@ from benchmarks.peers import PEERS, missing_peer_package, run_peer
 from benchmarks.profiles import DatasetPlan, Profile, get_profile
 from benchmarks.recipe import run_course_recipe
 from search import STRATEGIES, search
+from search._validation import resolve_n_jobs
 from search.fingerprint import describe, short_hash
 from search.strategies import (
     HyperbandStrategy,
@@ -276,8 +277,7 @@ def run_benchmark(
     chosen = strategies or list(prof.rows or DEFAULT_ROWS)
     time_budget = prof.time_budget if time_budget is None else time_budget
     n_jobs = prof.n_jobs if n_jobs is None else n_jobs
-    if n_jobs < 1:
-        raise ValueError(f"n_jobs must be an int >= 1, got {n_jobs!r}.")
+    resolve_n_jobs(n_jobs)  # search()'s own rule (-1: all cores...), checked before any cell
     for strategy in chosen:
         if strategy not in ROWS:
             raise ValueError(f"strategies: unknown {strategy!r}; choose from {sorted(ROWS)}.")
