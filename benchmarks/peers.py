@@ -144,6 +144,9 @@ def _run_keras_tuner(
         raise ValueError(f"{row}: conditional spaces have no KerasTuner translation here.")
     objective = "val_loss" if data.task == "regression" else "val_accuracy"
     ends: dict[str, float] = {}
+    # KerasTuner records only each trial's best epoch, so the epochs early stopping let run
+    # are counted here, one per finished epoch (a resumed Hyperband trial counts only its own).
+    ran: dict[str, int] = {}
     start = time.perf_counter()
 
     kinds = {
@@ -153,6 +156,10 @@ def _run_keras_tuner(
     }
 
     class Timed(kinds[row]):  # type: ignore[misc, valid-type]
+        def on_epoch_end(self, trial: Any, model: Any, epoch: int, logs: Any = None) -> None:
+            super().on_epoch_end(trial, model, epoch, logs=logs)
+            ran[trial.trial_id] = ran.get(trial.trial_id, 0) + 1
+
         def on_trial_end(self, trial: Any) -> None:
             super().on_trial_end(trial)
             ends[trial.trial_id] = time.perf_counter() - start
@@ -187,9 +194,7 @@ def _run_keras_tuner(
         rows, epochs_trained = [], 0
         for number, trial in enumerate(tuner.oracle.trials.values()):
             hp = dict(trial.hyperparameters.values)
-            epochs = int(hp.get("tuner/epochs", plan.epochs)) - int(
-                hp.get("tuner/initial_epoch", 0)
-            )
+            epochs = ran.get(trial.trial_id, 0)
             epochs_trained += epochs
             score = trial.score
             if score is not None and data.task == "regression":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -76,3 +77,24 @@ def test_an_unknown_peer_is_named() -> None:
     plan = DatasetPlan({}, _space, regression_mlp, trials=2, epochs=2)
     with pytest.raises(ValueError, match="row must be one of"):
         run_peer("kt-grid", _data("regression"), plan, seed=0, trials=2)
+
+
+@pytest.mark.parametrize("row", ["kt-random", "kt-hyperband"])
+def test_keras_tuner_counts_the_epochs_early_stopping_let_run(row) -> None:
+    if missing_peer_package(row):
+        pytest.skip(missing_peer_package(row))
+    data = _data("regression")
+    rng = np.random.default_rng(1)
+    # Noise targets: nothing to learn, so patience 1 stops every fit long before 30 epochs.
+    data = replace(
+        data,
+        y_train=rng.normal(size=data.y_train.shape).astype("float32"),
+        y_valid=rng.normal(size=data.y_valid.shape).astype("float32"),
+    )
+    plan = DatasetPlan({}, _space, regression_mlp, trials=3, epochs=30, patience=1, cv="valid")
+    cell = run_peer(row, data, plan, seed=0, trials=3)
+    epochs = [t["epochs_trained"] for t in cell["trials"]]
+    assert all(1 <= e <= plan.epochs for e in epochs), epochs
+    assert cell["epochs_trained"] == sum(epochs)
+    if row == "kt-random":  # the planned count would be 3 x 30
+        assert cell["epochs_trained"] < 3 * plan.epochs
