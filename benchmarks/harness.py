@@ -28,7 +28,7 @@ from sklearn.metrics import get_scorer
 from benchmarks.datasets import Dataset, load_dataset
 from benchmarks.peers import PEERS, missing_peer_package, run_peer
 from benchmarks.profiles import DatasetPlan, Profile, get_profile
-from benchmarks.recipe import run_course_recipe
+from benchmarks.recipe import COURSE_EPOCHS, COURSE_N_ITER, run_course_recipe
 from search import STRATEGIES, search
 from search._validation import resolve_n_jobs
 from search.fingerprint import describe, short_hash
@@ -385,12 +385,14 @@ def run_benchmark(
 def _recipe_differences(epochs: int, n_iter: int) -> list[str]:
     """Where the recipe row departs from the course's text (shown next to the row)."""
     differences = []
-    if epochs != 100:
-        differences.append(f"{epochs} epochs per fit; the course's recipe as written trains 100")
-    if n_iter != 10:
+    if epochs != COURSE_EPOCHS:
+        differences.append(
+            f"{epochs} epochs per fit; the course's recipe as written trains {COURSE_EPOCHS}"
+        )
+    if n_iter != COURSE_N_ITER:
         differences.append(
             f"n_iter={n_iter}, the trial budget every row of the profile gets; the course "
-            "writes n_iter=10"
+            f"writes n_iter={COURSE_N_ITER}"
         )
     return differences
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import keras
 
+from benchmarks.recipe import COURSE_EPOCHS
 from models import deep_mlp, per_layer_classifier, per_layer_regressor, regression_mlp
 from spaces import (
     Space,
@@ -133,7 +134,7 @@ PROFILES: dict[str, Profile] = {
                 epochs=60,
                 patience=5,
                 cv="valid",
-                baseline_epochs=100,  # the course's recipe as written
+                baseline_epochs=COURSE_EPOCHS,  # the course's recipe as written
             ),
             "fashion_mnist": DatasetPlan(
                 {"n_train": 20000, "flatten": True},
@@ -185,7 +186,7 @@ PROFILES: dict[str, Profile] = {
                 epochs=200,
                 patience=10,
                 cv=3,
-                baseline_epochs=100,
+                baseline_epochs=COURSE_EPOCHS,
             ),
             "fashion_mnist": DatasetPlan(
                 {"flatten": True},

@@ -23,7 +23,17 @@ from sklearn.model_selection import RandomizedSearchCV
 
 from benchmarks.datasets import Dataset
 
-__all__ = ["CourseRun", "course_distribution", "run_course_recipe"]
+__all__ = [
+    "COURSE_EPOCHS",
+    "COURSE_N_ITER",
+    "CourseRun",
+    "course_distribution",
+    "run_course_recipe",
+]
+
+#: What the course's California search writes: ``epochs=100`` per fit, ``n_iter=10``.
+COURSE_EPOCHS = 100
+COURSE_N_ITER = 10
 
 
 def course_distribution() -> dict[str, Any]:
@@ -51,7 +61,7 @@ def run_course_recipe(
     *,
     epochs: int,
     seed: int,
-    n_iter: int = 10,
+    n_iter: int = COURSE_N_ITER,
     n_jobs: int | None = None,
 ) -> CourseRun:
     """Fit the course's recipe on ``data.X_train`` (``random_state=seed``), as written.
