@@ -203,6 +203,7 @@ def defaults_rules(name: str) -> str:
 
 TABLES: dict[str, Callable[[], str]] = {
     "standard": lambda: cells_table("standard-2026-12-01"),
+    "long": lambda: cells_table("long-2026-12-01"),
     "multifidelity-standard": lambda: cells_table("multifidelity-standard-2026-12-01"),
     "architecture": lambda: cells_table("architecture-2026-11-30"),
     "defaults-headline-one-refit": lambda: defaults_headline("defaults-headline-2026-11-30.json"),
