@@ -2,7 +2,7 @@
 
 Everything is measured side by side in one run on this machine and printed as a table
 (ratios within the run; timings on shared machines are noisy). Sections can be chosen with
-``--only`` (``epoch``, ``fold``, ``overhead``, ``contention``, ``parallel``,
+``--only`` (``epoch``, ``fold``, ``overhead``, ``trial-cost``, ``contention``, ``parallel``,
 ``utilization``, ``memory``). The course's recipe against ``search()`` is
 ``python -m benchmarks.defaults``.
 """
@@ -23,7 +23,7 @@ import keras
 import numpy as np
 
 from benchmarks.datasets import Dataset, load_california_housing, load_fashion_mnist
-from models import make_estimator, regression_mlp
+from models import deep_mlp, make_estimator, regression_mlp
 from search import local_cluster, search, shutdown_workers
 
 __all__ = ["main"]
@@ -115,6 +115,59 @@ def engine_overhead(data: Dataset, n_trials: int = 30) -> dict[str, float]:
         f"overhead {pct:.2f} %"
     )
     return {"wall": wall, "inside": inside, "overhead_pct": pct}
+
+
+def trial_fixed_cost(
+    data: Dataset, fashion: Dataset | None, epochs: tuple[int, ...] = (1, 3, 9), n_trials: int = 6
+) -> dict[str, Any]:
+    """What a trial costs besides its epochs: trials of 1, 3 and 9 epochs (the rungs of a
+    multi-fidelity search), fit + score time per trial fitted as ``fixed + per_epoch x
+    epochs``. A rung of a few epochs pays ``fixed`` in full, which is why Hyperband and ASHA
+    spend more time than their epoch counts suggest.
+    """
+    tasks: list[tuple[str, Dataset, str, Any, int]] = [
+        ("California", data, "california_wide", regression_mlp, 64)
+    ]
+    if fashion is not None:
+        tasks.append(("Fashion-MNIST", fashion, "fashion_mlp", deep_mlp, 128))
+    out: dict[str, Any] = {}
+    for name, ds, space, build, batch in tasks:
+        points: list[tuple[int, float]] = []
+        outside = []
+        for n_epochs in epochs:
+            result = search(
+                "random",
+                space,
+                build,
+                data=ds,
+                n_trials=n_trials,
+                cv=(ds.X_valid, ds.y_valid),
+                epochs=n_epochs,
+                batch_size=batch,
+                seed=n_epochs,
+                progress=False,
+                refit=False,
+            )
+            records = result.search_.records_
+            points += [(r.epochs_trained, r.fit_time + r.score_time) for r in records]
+            inside = sum(r.fit_time + r.score_time for r in records)
+            outside.append((result.elapsed_ - inside) / len(records))
+        xs, ys = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+        per_epoch, fixed = (float(v) for v in np.polyfit(xs, ys, 1))
+        engine = statistics.median(outside)
+        print(
+            f"  {name}: {len(points)} trials of {'/'.join(map(str, epochs))} epochs: "
+            f"fixed {fixed:.3f} s a trial + {per_epoch:.3f} s an epoch (fit + score), "
+            f"the engine {engine:.3f} s a trial; a 1-epoch trial is "
+            f"{100 * (fixed + engine) / (fixed + engine + per_epoch):.0f} % fixed cost"
+        )
+        out[name] = {
+            "fixed_s": fixed,
+            "per_epoch_s": per_epoch,
+            "engine_s_per_trial": engine,
+            "points": points,
+        }
+    return out
 
 
 def _timed_fit(X: np.ndarray, y: np.ndarray) -> float:
@@ -351,7 +404,16 @@ def _fashion_or_none(data_dir: str | None) -> Dataset | None:
         return None
 
 
-_SECTIONS = ("epoch", "fold", "overhead", "contention", "parallel", "utilization", "memory")
+_SECTIONS = (
+    "epoch",
+    "fold",
+    "overhead",
+    "trial-cost",
+    "contention",
+    "parallel",
+    "utilization",
+    "memory",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,6 +435,9 @@ def main(argv: list[str] | None = None) -> int:
         "epoch": lambda: epoch_speed(data, _fashion_or_none(args.data_dir)),
         "fold": lambda: fold_costs(load_fashion_mnist(data_dir=args.data_dir, n_train=10_000)),
         "overhead": lambda: engine_overhead(data),
+        "trial-cost": lambda: trial_fixed_cost(
+            data, load_fashion_mnist(data_dir=args.data_dir, n_train=20_000, flatten=True)
+        ),
         "contention": lambda: contention(data),
         "parallel": lambda: parallel_speed(data),
         "utilization": lambda: utilization(data),
