@@ -232,7 +232,9 @@ class Runner:
         return 0 if parent is None or parent.epochs is None else parent.epochs
 
     def _end(self, number: int, outcome: TrialOutcome) -> None:
-        trial = self.running.pop(number)
+        # The trial leaves ``running`` only once the ledger has its outcome: a Ctrl-C
+        # before that lets ``_abort`` write it, so no finished trial is lost.
+        trial = self.running[number]
         trial.state = outcome.state
         trial.fold_scores = outcome.fold_scores
         trial.fold_epochs = outcome.fold_epochs
@@ -243,6 +245,7 @@ class Runner:
         trial.elapsed = time.perf_counter() - self.start
         if self.ledger is not None:
             self.ledger.finish(trial)
+        del self.running[number]
         self._record(trial)
         if outcome.models and trial.complete:
             self.models[number] = outcome.models
@@ -288,10 +291,16 @@ class Runner:
                     self.waiting.setdefault(key, []).extend(waiting[1:])
 
     def _abort(self, reason: str) -> None:
-        """Ctrl-C or an error: running trials end as failed, their claims are released."""
-        for number, trial in list(self.running.items()):
+        """Ctrl-C or an error: running trials end as failed and every open claim of this
+        process is released (a claim just made, a trial whose outcome was being written);
+        an outcome that had come back is written first."""
+        for trial in list(self.running.values()):
+            if trial.state != "running":  # its outcome arrived; the interrupt hit the write
+                if self.ledger is not None:
+                    self.ledger.finish(trial)
+                continue
             trial.state, trial.error = "failed", reason
             trial.elapsed = time.perf_counter() - self.start
-            if self.ledger is not None:
-                self.ledger.abandon(number, reason)
+        if self.ledger is not None:
+            self.ledger.abandon_open(reason)
         self.pool.close(kill=True)

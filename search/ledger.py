@@ -204,6 +204,7 @@ class Ledger:
         self._space = space
         self._distributions = space.to_optuna()
         self._ids: dict[int, int] = {}  # trial number -> storage trial id, for my claims
+        self._unnumbered: set[int] = set()  # claims created, their numbers not read back
         self.missing = 0  # finished trials whose write failed for good (kept in memory)
         self._warned = False
         engine: dict[str, Any] = {}
@@ -375,8 +376,10 @@ class Ledger:
             trial_id=-1,
         )
         trial_id = self._retry(lambda: self._storage.create_new_trial(self._study_id, template))
+        self._unnumbered.add(trial_id)  # a Ctrl-C from here on: ``abandon_open`` ends it
         number = self._storage.get_trial_number_from_id(trial_id)
         self._ids[number] = trial_id
+        self._unnumbered.discard(trial_id)
         self._retry(lambda: self._storage.record_heartbeat(trial_id))
         # Of several live claims of one candidate the lowest number wins: any later claim
         # was created after it, so its owner sees it here.
@@ -446,8 +449,12 @@ class Ledger:
         self._stop_beating.set()
 
     def finish(self, trial: Trial) -> bool:
-        """Write an ended trial; False (and a warning, once) if the write failed for good."""
-        trial_id = self._ids.pop(trial.number, None)
+        """Write an ended trial; False (and a warning, once) if the write failed for good.
+
+        The claim stays open until the write has returned, so a Ctrl-C during the write
+        leaves it to ``abandon_open`` (or to a second ``finish``) instead of RUNNING forever.
+        """
+        trial_id = self._ids.get(trial.number)
         if trial_id is None:
             return False
         data = trial.to_dict()
@@ -463,13 +470,23 @@ class Ledger:
             values = [trial.score] if trial.complete else None
             self._storage.set_trial_state_values(trial_id, _STATE_TO_OPTUNA[trial.state], values)
 
-        return self._try(write)
+        written = self._try(write)
+        self._ids.pop(trial.number, None)
+        return written
 
     def abandon(self, number: int, reason: str) -> None:
         """End a claim without an outcome (interrupted): a later search retries it."""
         trial_id = self._ids.pop(number, None)
         if trial_id is not None:
             self._abandon_id(trial_id, reason, retry=True)
+
+    def abandon_open(self, reason: str) -> int:
+        """End every claim of this process that has no outcome written (Ctrl-C or an error
+        in the search): a later search retries them. Returns how many it ended."""
+        open_ids = [*self._unnumbered, *self._ids.values()]
+        self._unnumbered.clear()
+        self._ids.clear()
+        return sum(self._abandon_id(trial_id, reason, retry=True) for trial_id in open_ids)
 
     def _abandon_id(self, trial_id: int, reason: str, retry: bool = True) -> int:
         def write() -> None:

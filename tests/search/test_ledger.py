@@ -388,3 +388,34 @@ def test_a_long_trial_keeps_its_claim_alive_by_heartbeat(tmp_path: Path, monkeyp
     time.sleep(4)
     Ledger(url, "s", space).fail_stale()
     assert Ledger(url, "s", space).count() == 0  # stale: its candidate is free again
+
+
+def test_ctrl_c_while_a_claim_is_made_or_an_outcome_written_leaves_no_running_trial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'l.db'}"
+    ledger = Ledger(url, "s", Space(n=Int(1, 5)))
+    storage = ledger._storage
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    # A claim created in the storage whose number was not read back yet.
+    with monkeypatch.context() as m:
+        m.setattr(storage, "get_trial_number_from_id", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            ledger.claim({"n": 1}, "random")
+    # An outcome whose write was cut short.
+    trial = Trial(0, "random", {"n": 2}, state="complete", fold_scores=[-1.0], fold_epochs=[1])
+    trial.number = ledger.claim(trial.params, trial.strategy).number
+    with monkeypatch.context() as m:
+        m.setattr(storage, "set_trial_user_attr", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            ledger.finish(trial)
+    study = optuna.load_study(study_name="s", storage=url)
+    assert [t.state.name for t in study.get_trials()] == ["RUNNING", "RUNNING"]
+    assert ledger.abandon_open("interrupted") == 2
+    states = [t.state.name for t in optuna.load_study(study_name="s", storage=url).get_trials()]
+    assert states == ["FAIL", "FAIL"]
+    assert Ledger(url, "s", Space(n=Int(1, 5))).count() == 0  # both candidates free again
+    assert ledger.abandon_open("interrupted") == 0

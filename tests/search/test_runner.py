@@ -533,3 +533,29 @@ def test_a_search_whose_trials_were_all_pruned_says_so(reg_data) -> None:
     X, y = reg_data
     with pytest.raises(AllTrialsFailedError, match=r"no trial completed \(3 pruned, 0 failed\)"):
         search(StopEverything(), TINY_SPACE, tiny_regressor, X, y, n_trials=3, **FAST)
+
+
+def test_ctrl_c_while_an_outcome_is_written_keeps_that_trial(
+    reg_data, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from search.ledger import Ledger
+
+    X, y = reg_data
+    storage = f"sqlite:///{tmp_path / 'w.db'}"
+    real_finish = Ledger.finish
+    calls = []
+
+    def finish_interrupted_once(self: Ledger, trial) -> bool:
+        calls.append(trial.number)
+        if len(calls) == 2:  # the second trial's outcome: Ctrl-C lands in its write
+            raise KeyboardInterrupt
+        return real_finish(self, trial)
+
+    monkeypatch.setattr(Ledger, "finish", finish_interrupted_once)
+    with pytest.raises(KeyboardInterrupt):
+        search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=4, storage=storage,
+               study_name="w", **FAST)  # fmt: skip
+    trials = optuna.load_study(study_name="w", storage=storage).trials
+    # Both finished trials are in the ledger (the second written by the abort), none RUNNING.
+    assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE"]
+    assert calls == [0, 1, 1]
