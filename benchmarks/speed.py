@@ -396,11 +396,11 @@ def fold_costs(fashion: Dataset, repeats: int = 2) -> dict[str, Any]:
     return out
 
 
-def _fashion_or_none(data_dir: str | None) -> Dataset | None:
+def _fashion_or_none(data_dir: str | None, n_train: int = 10_000) -> Dataset | None:
     try:
-        return load_fashion_mnist(data_dir=data_dir, n_train=10000, flatten=True)
+        return load_fashion_mnist(data_dir=data_dir, n_train=n_train, flatten=True)
     except ValueError as exc:
-        print(f"  Fashion-MNIST not available, its epoch timing is skipped: {exc}")
+        print(f"  Fashion-MNIST not available, its timings are skipped: {exc}")
         return None
 
 
@@ -435,9 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         "epoch": lambda: epoch_speed(data, _fashion_or_none(args.data_dir)),
         "fold": lambda: fold_costs(load_fashion_mnist(data_dir=args.data_dir, n_train=10_000)),
         "overhead": lambda: engine_overhead(data),
-        "trial-cost": lambda: trial_fixed_cost(
-            data, load_fashion_mnist(data_dir=args.data_dir, n_train=20_000, flatten=True)
-        ),
+        "trial-cost": lambda: trial_fixed_cost(data, _fashion_or_none(args.data_dir, 20_000)),
         "contention": lambda: contention(data),
         "parallel": lambda: parallel_speed(data),
         "utilization": lambda: utilization(data),

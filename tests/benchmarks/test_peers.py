@@ -89,7 +89,7 @@ def test_keras_tuner_counts_the_epochs_early_stopping_let_run(row, epochs) -> No
         pytest.skip(missing_peer_package(row))
     data = _data("regression")
     rng = np.random.default_rng(1)
-    # Noise targets: nothing to learn, so patience 1 stops every fit long before 30 epochs.
+    # Noise targets: nothing to learn, so patience 1 stops fits before their last epoch.
     data = replace(
         data,
         y_train=rng.normal(size=data.y_train.shape).astype("float32"),

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from benchmarks.datasets import Dataset, load_california_housing
-from benchmarks.speed import contention, epoch_speed, main, memory_growth
+from benchmarks.speed import contention, epoch_speed, main, memory_growth, trial_fixed_cost
 
 
 @pytest.fixture(scope="module")
@@ -19,6 +19,19 @@ def small(data_dir) -> Dataset:
 def test_epoch_speed_times_both_settings(small) -> None:
     out = epoch_speed(small, None, epochs=3)
     assert len(out) == 2 and all(v > 0 for v in out.values())
+
+
+def test_trial_fixed_cost_fits_a_line_through_trials_of_each_length(small) -> None:
+    out = trial_fixed_cost(small, None, epochs=(1, 2), n_trials=2)
+    assert list(out) == ["California"]  # no Fashion-MNIST given: that part is skipped
+    fit = out["California"]
+    assert sorted(e for e, _ in fit["points"]) == [1, 1, 2, 2]
+    assert all(s > 0 for _, s in fit["points"])
+    # The line goes through the points' means (least squares): fixed + slope x mean epochs.
+    mean_e = sum(e for e, _ in fit["points"]) / 4
+    mean_s = sum(s for _, s in fit["points"]) / 4
+    assert fit["fixed_s"] + fit["per_epoch_s"] * mean_e == pytest.approx(mean_s)
+    assert fit["engine_s_per_trial"] >= 0
 
 
 def test_memory_growth_reports_both_marks() -> None:
