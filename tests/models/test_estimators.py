@@ -223,3 +223,62 @@ def test_eager_validation_leaves_validation_data_to_keras(reg_data) -> None:
     # Scored on the given rows, not on a split of the training rows.
     given = est.model_.evaluate(X[60:], y[60:], verbose=0)
     assert est.history_["val_loss"][-1] == pytest.approx(given, rel=1e-5)
+
+
+@pytest.mark.parametrize("share", [False, True])
+def test_a_classifier_fit_traces_its_training_step_once_with_the_same_numbers(
+    share, clf_data, monkeypatch
+) -> None:
+    # Keras 3 builds the compiled metrics' variables inside the first trace, which makes
+    # tf.function trace the whole step again; building them first saves that trace.
+    from keras.src.backend.tensorflow import trainer
+
+    import models._estimators as estimators
+
+    traces = []
+    step = trainer.TensorFlowTrainer.train_step
+
+    def counted(self, data):
+        traces.append(1)
+        return step(self, data)
+
+    monkeypatch.setattr(trainer.TensorFlowTrainer, "train_step", counted)
+    X, y = clf_data
+    est = make_estimator(
+        classifier_mlp,
+        "classification",
+        epochs=3,
+        early_stopping=False,
+        hidden_layers=1,
+        layer_size=5,
+        optimizer="adam",
+        steps_per_execution=4,
+        seed=5,
+    )
+
+    def fit(estimator):
+        traces.clear()
+        if share:
+            estimator.share_model_with(None)
+        return estimator.fit(X, y).history_, len(traces)
+
+    ours, our_traces = fit(clone(est))
+    monkeypatch.setattr(estimators, "_build_training_state", lambda *a: None)
+    keras_own, keras_traces = fit(clone(est))
+    assert (our_traces, keras_traces) == (1, 2)
+    assert sorted(ours) == sorted(keras_own) and "accuracy" in ours
+    for key, values in keras_own.items():
+        np.testing.assert_array_equal(ours[key], values, err_msg=key)
+
+
+def test_building_the_training_state_first_is_skipped_for_other_inputs(clf_data) -> None:
+    from models._estimators import _build_training_state
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    X, y = clf_data
+    _build_training_state(model, [X], y)  # a list of inputs: left to Keras
+    assert not model.optimizer.built
+    _build_training_state(model, X, y)
+    assert model.optimizer.built
+    assert all(float(v) == 0.0 for m in model.metrics for v in m.variables)  # reset after
