@@ -2,8 +2,8 @@
 
 Everything is measured side by side in one run on this machine and printed as a table
 (ratios within the run; timings on shared machines are noisy). Sections can be chosen with
-``--only`` (``epoch``, ``fold``, ``overhead``, ``trial-cost``, ``contention``, ``parallel``,
-``utilization``, ``memory``). The course's recipe against ``search()`` is
+``--only`` (``epoch``, ``fold``, ``overhead``, ``trial-cost``, ``first-step``, ``contention``,
+``parallel``, ``utilization``, ``memory``). The course's recipe against ``search()`` is
 ``python -m benchmarks.defaults``.
 """
 
@@ -167,6 +167,86 @@ def trial_fixed_cost(
             "engine_s_per_trial": engine,
             "points": points,
         }
+    return out
+
+
+def first_step_saving(fashion: Dataset, n_candidates: int = 6, repeats: int = 2) -> dict[str, Any]:
+    """What building the training state before the first step saves a new model
+    (``models._estimators._build_training_state``): 1-epoch trials of ``fashion_mlp``
+    candidates on the training images, scored on the validation images, with and without
+    it, interleaved (the same candidates and seed each way); traces of the training step
+    per fit, the median trial's seconds and every trial's score.
+    """
+    from unittest import mock
+
+    from keras.src.backend.tensorflow import trainer
+    from sklearn.metrics import get_scorer
+
+    import models._estimators as estimators
+    from search._fit import TrialData, TrialSpec, fit_trial
+    from spaces import get_preset
+
+    rng = np.random.default_rng(0)
+    space = get_preset("fashion_mlp")
+    candidates = [space.sample(rng) for _ in range(n_candidates)]
+    X = np.concatenate([fashion.X_train, fashion.X_valid])
+    y = np.concatenate([fashion.y_train, fashion.y_valid])
+    cut = len(fashion.X_train)
+    data = TrialData(X, y, [(np.arange(cut), np.arange(cut, len(X)))])
+    est = make_estimator(
+        deep_mlp, "classification", epochs=1, batch_size=128, seed=0, **candidates[0]
+    )
+    scorer = get_scorer("accuracy")
+    traces: list[int] = []
+    step = trainer.TensorFlowTrainer.train_step
+
+    def counted(self: Any, batch: Any) -> Any:
+        traces.append(1)
+        return step(self, batch)
+
+    ways = {
+        "Keras builds it in the first trace": mock.patch.object(
+            estimators, "_build_training_state", lambda *a: None
+        ),
+        "built before the first step": None,
+    }
+    seconds: dict[str, list[float]] = {way: [] for way in ways}
+    scores: dict[str, list[float]] = {way: [] for way in ways}
+    n_traces: dict[str, list[int]] = {way: [] for way in ways}
+    with mock.patch.object(trainer.TensorFlowTrainer, "train_step", counted):
+        for _ in range(repeats):
+            for params in candidates:
+                for way, patch in ways.items():
+                    traces.clear()
+                    if patch is not None:
+                        patch.start()
+                    try:
+                        start = time.perf_counter()
+                        outcome = fit_trial(TrialSpec(0, params, est, scorer), data)
+                        seconds[way].append(time.perf_counter() - start)
+                    finally:
+                        if patch is not None:
+                            patch.stop()
+                    scores[way].append(outcome.fold_scores[0])
+                    n_traces[way].append(len(traces))
+    out: dict[str, Any] = {}
+    base = statistics.median(seconds["Keras builds it in the first trace"])
+    for way in ways:
+        median = statistics.median(seconds[way])
+        out[way] = {
+            "median_s": median,
+            "ratio": median / base,
+            "traces_per_fit": sorted(set(n_traces[way])),
+            "seconds": seconds[way],
+            "scores": scores[way],
+        }
+        print(
+            f"  {way:<36} traces a fit {sorted(set(n_traces[way]))}, "
+            f"{median:5.2f} s a 1-epoch trial ({median / base:.2f})"
+        )
+    same = scores["built before the first step"] == scores["Keras builds it in the first trace"]
+    print(f"  the same {len(candidates) * repeats} trial scores each way: {same}")
+    out["same_scores"] = same
     return out
 
 
@@ -409,6 +489,7 @@ _SECTIONS = (
     "fold",
     "overhead",
     "trial-cost",
+    "first-step",
     "contention",
     "parallel",
     "utilization",
@@ -436,6 +517,9 @@ def main(argv: list[str] | None = None) -> int:
         "fold": lambda: fold_costs(load_fashion_mnist(data_dir=args.data_dir, n_train=10_000)),
         "overhead": lambda: engine_overhead(data),
         "trial-cost": lambda: trial_fixed_cost(data, _fashion_or_none(args.data_dir, 20_000)),
+        "first-step": lambda: first_step_saving(
+            load_fashion_mnist(data_dir=args.data_dir, n_train=20_000, flatten=True)
+        ),
         "contention": lambda: contention(data),
         "parallel": lambda: parallel_speed(data),
         "utilization": lambda: utilization(data),

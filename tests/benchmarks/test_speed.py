@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from benchmarks.datasets import Dataset, load_california_housing
-from benchmarks.speed import contention, epoch_speed, main, memory_growth, trial_fixed_cost
+from benchmarks.speed import (
+    contention,
+    epoch_speed,
+    first_step_saving,
+    main,
+    memory_growth,
+    trial_fixed_cost,
+)
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +40,19 @@ def test_trial_fixed_cost_fits_a_line_through_trials_of_each_length(small) -> No
     mean_s = sum(s for _, s in fit["points"]) / 4
     assert fit["fixed_s"] + fit["per_epoch_s"] * mean_e == pytest.approx(mean_s)
     assert fit["engine_s_per_trial"] >= 0
+
+
+def test_first_step_saving_traces_once_instead_of_twice_with_the_same_scores() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(360, 784)).astype("float32")
+    y = rng.integers(0, 10, 360)
+    images = Dataset("toy", "classification", X[:240], y[:240], X[240:], y[240:], X[:1], y[:1], ())
+    out = first_step_saving(images, n_candidates=2, repeats=1)
+    keras_way = out["Keras builds it in the first trace"]
+    ours = out["built before the first step"]
+    assert keras_way["traces_per_fit"] == [2] and ours["traces_per_fit"] == [1]
+    assert out["same_scores"] and len(ours["scores"]) == 2
+    assert keras_way["ratio"] == 1.0 and ours["median_s"] > 0
 
 
 def test_memory_growth_reports_both_marks() -> None:
