@@ -53,6 +53,7 @@ def test_first_step_saving_traces_once_instead_of_twice_with_the_same_scores() -
     assert keras_way["traces_per_fit"] == [2] and ours["traces_per_fit"] == [1]
     assert out["same_scores"] and len(ours["scores"]) == 2
     assert keras_way["ratio"] == 1.0 and ours["median_s"] > 0
+    assert isinstance(out["paired_saving_s"], float)
 
 
 def test_memory_growth_reports_both_marks() -> None:
