@@ -24,6 +24,12 @@ Two phases, per dataset and seed:
   (which holds out 10 % of the rows), and on every row without early stopping for the
   epoch count at which its folds' held-out scores peaked (median over folds). Validation
   decides; test is printed for the record.
+- ``pooled``: our defaults with ``refit="trial"`` (the best trial's fold models kept);
+  then the chosen candidate retrained twice on all the training data as ``refit="all"``
+  does (seeds ``seed``, ``seed + 100``); on validation: the mean of the two retrainings
+  (the default), the fold ensemble, and the mean of all five models (the two
+  retrainings and the three fold models, equal weights: every model the search trained
+  for its chosen candidate, at no extra training).
 - ``headline``: the course's recipe as written vs ``search()`` with our defaults, same
   candidates, folds and epochs, ``n_jobs=2``; wall time and test score per seed and median.
 
@@ -345,6 +351,68 @@ def measure_epochs(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     return out
 
 
+def measure_pooled(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
+    """Phase ``pooled`` for one dataset and seed (see the module docstring)."""
+    result, wall = _ours(task, data, seed, refit="trial")
+    folds = [frozen.estimator for _, frozen in result.best_estimator_.estimators]
+    members, singles = [], []
+    for refit_seed in (seed, seed + 100):
+        est = clone(result.search_.estimator).set_params(**result.best_params_, seed=refit_seed)
+        t0 = time.perf_counter()
+        est.fit(data.X_train, data.y_train)
+        singles.append(
+            {
+                "seed": refit_seed,
+                "seconds": time.perf_counter() - t0,
+                "epochs": len(est.history_["loss"]),
+                "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
+            }
+        )
+        members.append(est)
+    ways = {
+        "retrain_mean": voting_ensemble(members, data.X_train, data.y_train),
+        "fold_ensemble": result.best_estimator_,
+        "pooled": voting_ensemble([*members, *folds], data.X_train, data.y_train),
+    }
+    out: dict[str, Any] = {
+        "course": None,
+        "wall": wall,
+        "chosen": result.best_params_,
+        "cv_score": result.best_score_,
+        "retrainings": singles,
+    }
+    for way, estimator in ways.items():
+        out[way] = {
+            "valid": _score(task.scoring, estimator, data.X_valid, data.y_valid),
+            "test": _score(task.scoring, estimator, data.X_test, data.y_test),
+        }
+    return out
+
+
+def choose_pooled(measured: dict[str, list[dict[str, Any]]]) -> bool:
+    """Fixed before the ``pooled`` phase ran: the mean of all five models (two retrainings
+    and three fold models) replaces the mean of the two retrainings as the default when,
+    on every dataset, the median over seeds of (its validation score - the two
+    retrainings' mean's) is >= 0. It trains nothing more, so a tie goes to it."""
+    for rows in measured.values():
+        gains = [r["pooled"]["valid"] - r["retrain_mean"]["valid"] for r in rows]
+        if statistics.median(gains) < 0:
+            return False
+    return True
+
+
+def _print_pooled(name: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n## {name}: mean of the two retrainings vs fold ensemble vs all five (valid)")
+    for r in rows:
+        singles = ", ".join(f"{m['valid']:.4f} ({m['epochs']} ep)" for m in r["retrainings"])
+        print(
+            f"seed {r['seed']}: chose {r['chosen']} (cv {r['cv_score']:.4f}); retrainings {singles}"
+        )
+        for way in ("retrain_mean", "fold_ensemble", "pooled"):
+            w = r[way]
+            print(f"  {way}: valid {w['valid']:.4f} test {w['test']:.4f}", flush=True)
+
+
 def choose_fixed_epochs(measured: dict[str, list[dict[str, Any]]]) -> bool:
     """Fixed before the ``epochs`` phase ran: retraining for the folds' peak epoch count
     on every row beats retraining with early stopping when, on every dataset, the median
@@ -555,7 +623,8 @@ def _ensemble_phase(sources: list[str], data_dir: str | None, out_path: str) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.defaults", description=__doc__)
     parser.add_argument(
-        "phase", choices=("measure", "refit", "ensemble", "epochs", "headline", "choose")
+        "phase",
+        choices=("measure", "refit", "ensemble", "epochs", "pooled", "headline", "choose"),
     )
     parser.add_argument(
         "--measured",
@@ -626,6 +695,8 @@ def main(argv: list[str] | None = None) -> int:
                 row = measure_refit(task, data, seed)
             elif args.phase == "epochs":
                 row = measure_epochs(task, data, seed)
+            elif args.phase == "pooled":
+                row = measure_pooled(task, data, seed)
             else:
                 prior = {r["seed"]: r["course"] for r in recorded.get("datasets", {}).get(name, [])}
                 if not task.course:
@@ -635,13 +706,20 @@ def main(argv: list[str] | None = None) -> int:
             out["datasets"][name] = rows
             Path(args.out).write_text(json.dumps(out, indent=1, default=str))
             print(f"{name} seed {seed} done", flush=True)
-        printer = {"headline": _print_headline, "epochs": _print_epochs}
+        printer = {"headline": _print_headline, "epochs": _print_epochs, "pooled": _print_pooled}
         printer.get(args.phase, _print_measure)(name, rows)
     if args.phase == "epochs":
         out["fixed_epochs_chosen"] = choose_fixed_epochs(out["datasets"])
         print(
             "\nrefit for the folds' peak epoch count chosen (criterion fixed in code): "
             f"{out['fixed_epochs_chosen']}"
+        )
+        Path(args.out).write_text(json.dumps(out, indent=1, default=str))
+    if args.phase == "pooled":
+        out["pooled_chosen"] = choose_pooled(out["datasets"])
+        print(
+            "\nthe mean of all five models chosen (criterion fixed in code): "
+            f"{out['pooled_chosen']}"
         )
         Path(args.out).write_text(json.dumps(out, indent=1, default=str))
     if args.phase == "refit":

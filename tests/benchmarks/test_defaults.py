@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from benchmarks.defaults import RULES, Rule, choose, choose_fixed_epochs, choose_refit, replay
+from benchmarks.defaults import (
+    RULES,
+    Rule,
+    choose,
+    choose_fixed_epochs,
+    choose_pooled,
+    choose_refit,
+    replay,
+)
 
 
 def _row(trial: float, refits: list[float], key: str = "ours_defaults") -> dict:
@@ -68,3 +76,15 @@ def test_the_epochs_criterion_pairs_the_two_refits_by_seed() -> None:
     assert not choose_fixed_epochs(
         {"a": [row(0.9, 0.8)] * 3, "b": [row(0.7, 0.8), row(0.7, 0.8), row(0.9, 0.8)]}
     )
+
+
+def test_the_pooled_criterion_pairs_by_seed_and_needs_every_dataset() -> None:
+    def row(pooled: float, retrain_mean: float) -> dict:
+        return {"pooled": {"valid": pooled}, "retrain_mean": {"valid": retrain_mean}}
+
+    # Seed 3's retrainings are far better than anything else; paired, pooling still wins.
+    wins = [row(0.81, 0.80), row(0.71, 0.70), row(0.85, 0.95)]
+    assert choose_pooled({"a": wins})
+    assert not choose_pooled({"a": wins, "b": [row(0.7, 0.8), row(0.7, 0.8), row(0.9, 0.8)]})
+    # It trains nothing more, so a tie goes to it.
+    assert choose_pooled({"a": [row(0.8, 0.8)]})
