@@ -30,6 +30,11 @@ Two phases, per dataset and seed:
   (the default), the fold ensemble, and the mean of all five models (the two
   retrainings and the three fold models, equal weights: every model the search trained
   for its chosen candidate, at no extra training).
+- ``idle``: our defaults with ``refit=False``; the chosen candidate retrained twice (seeds
+  ``seed``, ``seed + 100``) and averaged, as ``refit="all"`` does, with the defaults' early
+  stopping; and, when early stopping stopped none of the best trial's folds (each trained
+  every epoch: the 10 % it holds out bought nothing), retrained twice more on every row for
+  all the epochs without early stopping. Validation decides; test is for the record.
 - ``headline``: the course's recipe as written vs ``search()`` with our defaults, same
   candidates, folds and epochs, ``n_jobs=2``; wall time and test score per seed and median.
 
@@ -413,6 +418,78 @@ def _print_pooled(name: str, rows: list[dict[str, Any]]) -> None:
             print(f"  {way}: valid {w['valid']:.4f} test {w['test']:.4f}", flush=True)
 
 
+def _without_early_stopping(estimator: Any) -> Any:
+    """``estimator`` training on every row for all its epochs: no held-out rows, no stopper."""
+    kept = [c for c in estimator.callbacks if not isinstance(c, keras.callbacks.EarlyStopping)]
+    return estimator.set_params(validation_split=0.0, callbacks=kept)
+
+
+def measure_idle(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
+    """Phase ``idle`` for one dataset and seed (see the module docstring)."""
+    result, wall = _ours(task, data, seed, refit=False)
+    best = result.search_.records_[result.search_.best_index_]
+    idle = all(e >= task.epochs for e in best.fold_epochs)
+    out: dict[str, Any] = {
+        "course": None,
+        "wall": wall,
+        "chosen": result.best_params_,
+        "fold_stops": list(best.fold_epochs),
+        "idle": idle,
+    }
+    ways = ["early_stopping", "every_row"] if idle else ["early_stopping"]
+    for way in ways:
+        members, singles = [], []
+        for refit_seed in (seed, seed + 100):
+            est = clone(result.search_.estimator).set_params(**result.best_params_, seed=refit_seed)
+            if way == "every_row":
+                est = _without_early_stopping(est)
+            t0 = time.perf_counter()
+            est.fit(data.X_train, data.y_train)
+            singles.append(
+                {
+                    "seed": refit_seed,
+                    "seconds": time.perf_counter() - t0,
+                    "epochs": len(est.history_["loss"]),
+                    "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
+                }
+            )
+            members.append(est)
+        mean = voting_ensemble(members, data.X_train, data.y_train)
+        out[way] = {
+            "members": singles,
+            "valid": _score(task.scoring, mean, data.X_valid, data.y_valid),
+            "test": _score(task.scoring, mean, data.X_test, data.y_test),
+        }
+    # The rule under test: every row when the folds' early stopping was idle, else as now.
+    out["rule"] = out["every_row" if idle else "early_stopping"]
+    return out
+
+
+def choose_idle(measured: dict[str, list[dict[str, Any]]]) -> bool:
+    """Fixed before the ``idle`` phase ran: the rule (retrain on every row without early
+    stopping when it stopped none of the best trial's folds) becomes the default when it
+    fired at least once, and on every dataset the median over seeds of (the rule's
+    validation score - the defaults'), both means of two retrainings, is >= 0."""
+    if not any(r["idle"] for rows in measured.values() for r in rows):
+        return False
+    for rows in measured.values():
+        gains = [r["rule"]["valid"] - r["early_stopping"]["valid"] for r in rows]
+        if statistics.median(gains) < 0:
+            return False
+    return True
+
+
+def _print_idle(name: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n## {name}: refit with early stopping vs on every row when it was idle (valid)")
+    for r in rows:
+        print(f"seed {r['seed']}: chose {r['chosen']}; fold stops {r['fold_stops']}")
+        for way in ("early_stopping", "every_row"):
+            if way in r:
+                w = r[way]
+                epochs = [m["epochs"] for m in w["members"]]
+                print(f"  {way}: valid {w['valid']:.4f} test {w['test']:.4f} (epochs {epochs})")
+
+
 def choose_fixed_epochs(measured: dict[str, list[dict[str, Any]]]) -> bool:
     """Fixed before the ``epochs`` phase ran: retraining for the folds' peak epoch count
     on every row beats retraining with early stopping when, on every dataset, the median
@@ -624,7 +701,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.defaults", description=__doc__)
     parser.add_argument(
         "phase",
-        choices=("measure", "refit", "ensemble", "epochs", "pooled", "headline", "choose"),
+        choices=("measure", "refit", "ensemble", "epochs", "pooled", "idle", "headline", "choose"),
     )
     parser.add_argument(
         "--measured",
@@ -697,6 +774,8 @@ def main(argv: list[str] | None = None) -> int:
                 row = measure_epochs(task, data, seed)
             elif args.phase == "pooled":
                 row = measure_pooled(task, data, seed)
+            elif args.phase == "idle":
+                row = measure_idle(task, data, seed)
             else:
                 prior = {r["seed"]: r["course"] for r in recorded.get("datasets", {}).get(name, [])}
                 if not task.course:
@@ -706,13 +785,25 @@ def main(argv: list[str] | None = None) -> int:
             out["datasets"][name] = rows
             Path(args.out).write_text(json.dumps(out, indent=1, default=str))
             print(f"{name} seed {seed} done", flush=True)
-        printer = {"headline": _print_headline, "epochs": _print_epochs, "pooled": _print_pooled}
+        printer = {
+            "headline": _print_headline,
+            "epochs": _print_epochs,
+            "pooled": _print_pooled,
+            "idle": _print_idle,
+        }
         printer.get(args.phase, _print_measure)(name, rows)
     if args.phase == "epochs":
         out["fixed_epochs_chosen"] = choose_fixed_epochs(out["datasets"])
         print(
             "\nrefit for the folds' peak epoch count chosen (criterion fixed in code): "
             f"{out['fixed_epochs_chosen']}"
+        )
+        Path(args.out).write_text(json.dumps(out, indent=1, default=str))
+    if args.phase == "idle":
+        out["idle_chosen"] = choose_idle(out["datasets"])
+        print(
+            "\nretraining on every row when early stopping was idle chosen (criterion fixed "
+            f"in code): {out['idle_chosen']}"
         )
         Path(args.out).write_text(json.dumps(out, indent=1, default=str))
     if args.phase == "pooled":

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from benchmarks.defaults import (
     RULES,
     Rule,
+    _without_early_stopping,
     choose,
     choose_fixed_epochs,
+    choose_idle,
     choose_pooled,
     choose_refit,
     replay,
@@ -88,3 +92,27 @@ def test_the_pooled_criterion_pairs_by_seed_and_needs_every_dataset() -> None:
     assert not choose_pooled({"a": wins, "b": [row(0.7, 0.8), row(0.7, 0.8), row(0.9, 0.8)]})
     # It trains nothing more, so a tie goes to it.
     assert choose_pooled({"a": [row(0.8, 0.8)]})
+
+
+def test_the_idle_criterion_needs_the_rule_to_fire_and_every_dataset_to_hold() -> None:
+    def row(rule: float, early: float, idle: bool = True) -> dict:
+        return {"idle": idle, "rule": {"valid": rule}, "early_stopping": {"valid": early}}
+
+    assert choose_idle({"a": [row(0.9, 0.8), row(0.9, 0.8), row(0.1, 0.8)]})
+    # Where it never fired, the rule is the defaults: a tie, which does not block it.
+    quiet = [row(0.8, 0.8, idle=False)] * 3
+    assert choose_idle({"a": [row(0.9, 0.8)] * 3, "b": quiet})
+    assert not choose_idle({"b": quiet})  # nothing was measured
+    assert not choose_idle({"a": [row(0.9, 0.8)] * 3, "b": [row(0.7, 0.8)] * 3})
+
+
+def test_training_without_early_stopping_uses_every_row_for_every_epoch() -> None:
+    from models import make_estimator, regression_mlp
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)).astype("float32"), rng.normal(size=40).astype("float32")
+    est = make_estimator(regression_mlp, "regression", epochs=3, patience=0, hidden_layers=1)
+    est = _without_early_stopping(est).fit(X, y)
+    assert len(est.history_["loss"]) == 3
+    assert "val_loss" not in est.history_
+    assert est.validation_split == 0.0
