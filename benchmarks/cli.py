@@ -13,6 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["main"]
 
@@ -53,6 +54,14 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="with --refit all: retrain this many models and average them (default: search()'s)",
     )
+    s.add_argument(
+        "--refit-early-stopping",
+        choices=["auto", "true", "false"],
+        default=None,
+        help="with --refit all: 'true' retrains with early stopping, 'false' on every row for "
+        "all the epochs, 'auto' on every row when it stopped none of the best trial's folds "
+        "(default: search()'s)",
+    )
     s.add_argument("--storage", default=None, help="Optuna storage URL for the trial ledger")
     s.add_argument("--study-name", default=None, help="ledger study name (resumes if it exists)")
     s.add_argument("--data-dir", default=None, help="a folder holding the dataset files")
@@ -74,6 +83,18 @@ def _cmd_datasets(args: argparse.Namespace) -> int:
     for name, where in available_datasets(args.data_dir).items():
         print(f"{name:14s} {where or f'not found offline (set {DATA_DIR_ENV} or download)'}")
     return 0
+
+
+def _refit_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The refit flags given, as ``search()`` arguments (absent ones keep its defaults)."""
+    given = {
+        "refit": args.refit,
+        "refit_models": args.refit_models,
+        "refit_early_stopping": {"auto": "auto", "true": True, "false": False}.get(
+            args.refit_early_stopping or ""
+        ),
+    }
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def _cmd_search(args: argparse.Namespace) -> int:
@@ -114,8 +135,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         storage=args.storage,
         study_name=args.study_name,
         progress=not args.no_progress,
-        **({} if args.refit is None else {"refit": args.refit}),
-        **({} if args.refit_models is None else {"refit_models": args.refit_models}),
+        **_refit_options(args),
     )
     scorer = result.search_.scorer_
     test_score = float(scorer(result.best_estimator_, data.X_test, data.y_test))

@@ -33,7 +33,7 @@ Two phases, per dataset and seed:
 - ``idle``: our defaults with ``refit=False``; the chosen candidate retrained twice (seeds
   ``seed``, ``seed + 100``) and averaged, as ``refit="all"`` does, with the defaults' early
   stopping; and, when early stopping stopped none of the best trial's folds (each trained
-  every epoch: the 10 % it holds out bought nothing), retrained twice more on every row for
+  every epoch: the 10 % it holds out stopped nothing), retrained twice more on every row for
   all the epochs without early stopping. Validation decides; test is for the record.
 - ``headline``: the course's recipe as written vs ``search()`` with our defaults, same
   candidates, folds and epochs, ``n_jobs=2``; wall time and test score per seed and median.
@@ -64,7 +64,7 @@ from sklearn.metrics import get_scorer
 
 from benchmarks.datasets import Dataset, load_california_housing, load_fashion_mnist
 from benchmarks.recipe import run_course_recipe
-from models import classifier_mlp, make_estimator, regression_mlp
+from models import classifier_mlp, make_estimator, regression_mlp, without_early_stopping
 from search import search
 from search._refit import voting_ensemble
 from spaces import california_mlp
@@ -418,12 +418,6 @@ def _print_pooled(name: str, rows: list[dict[str, Any]]) -> None:
             print(f"  {way}: valid {w['valid']:.4f} test {w['test']:.4f}", flush=True)
 
 
-def _without_early_stopping(estimator: Any) -> Any:
-    """``estimator`` training on every row for all its epochs: no held-out rows, no stopper."""
-    kept = [c for c in estimator.callbacks if not isinstance(c, keras.callbacks.EarlyStopping)]
-    return estimator.set_params(validation_split=0.0, callbacks=kept)
-
-
 def measure_idle(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """Phase ``idle`` for one dataset and seed (see the module docstring)."""
     result, wall = _ours(task, data, seed, refit=False)
@@ -442,7 +436,7 @@ def measure_idle(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
         for refit_seed in (seed, seed + 100):
             est = clone(result.search_.estimator).set_params(**result.best_params_, seed=refit_seed)
             if way == "every_row":
-                est = _without_early_stopping(est)
+                est = without_early_stopping(est)
             t0 = time.perf_counter()
             est.fit(data.X_train, data.y_train)
             singles.append(
@@ -550,7 +544,15 @@ def headline(task: Task, data: Dataset, seed: int, course: dict[str, Any] | None
         "chosen": result.best_params_,
         "settings": {
             k: result.settings[k]
-            for k in ("early_stopping", "patience", "min_delta", "refit", "refit_models")
+            for k in (
+                "early_stopping",
+                "patience",
+                "min_delta",
+                "refit",
+                "refit_models",
+                "refit_early_stopping",
+                "refit_every_row",
+            )
         },
     }
     return {"course": course, "ours": ours}

@@ -191,7 +191,9 @@ def _run_strategy_cell(
         "trials": trials_rows,
         "history": _history(result.best_estimator_) or _trial_curve(result),
         "settings": result.settings,
-        "refit": _refit_data(strategy, plan, result.settings["refit_models"]),
+        "refit": _refit_data(
+            strategy, plan, result.settings["refit_models"], result.settings["refit_every_row"]
+        ),
         **_test_metrics(data.task, result.best_estimator_, data),
     }
 
@@ -412,12 +414,15 @@ def _plan_settings(plan: DatasetPlan, rows: list[str]) -> dict[str, Any]:
     }
 
 
-def _refit_data(row: str, plan: DatasetPlan, models: int = 1) -> str:
+def _refit_data(row: str, plan: DatasetPlan, models: int = 1, every_row: bool = False) -> str:
     """What the row's returned model was trained on (the report states it per row);
-    ``models``: how many refits our search averaged."""
+    ``models``: how many refits our search averaged; ``every_row``: they trained without
+    early stopping (``refit_early_stopping``)."""
     if row == BASELINE:
         return "train (the recipe's refit)"
     refits = "refit" if models == 1 else f"mean of {models} refits"
+    if every_row:
+        refits += ", every row, no early stopping"
     if isinstance(plan.cv, int):
         return f"train ({refits} on all of it)"
     return f"train + valid ({refits})"

@@ -180,6 +180,42 @@ def defaults_epochs(name: str) -> str:
     return _per_seed(name, header, cells)
 
 
+def defaults_pooled(name: str) -> str:
+    """The two retrainings' mean vs the fold ensemble vs all five models, on validation."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        gain = r["pooled"]["valid"] - r["retrain_mean"]["valid"]
+        return [
+            show(r["retrain_mean"]["valid"]),
+            show(r["fold_ensemble"]["valid"]),
+            show(r["pooled"]["valid"]),
+            f"{gain:+.4f}",
+        ]
+
+    header = ["mean of 2 retrainings (default)", "fold ensemble", "all five, equal weights",
+              "all five better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
+def defaults_idle(name: str) -> str:
+    """The refit with early stopping vs on every row where it stopped no fold (validation)."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        es = r["early_stopping"]
+        every = r.get("every_row")
+        return [
+            ", ".join(str(e) for e in r["fold_stops"]),
+            show(es["valid"]),
+            ", ".join(str(m["epochs"]) for m in es["members"]),
+            "not run (a fold stopped)" if every is None else show(every["valid"]),
+            f"{r['rule']['valid'] - es['valid']:+.4f}",
+        ]
+
+    header = ["best trial's folds trained (epochs)", "with early stopping (mean of 2)",
+              "its epochs", "every row, all epochs (mean of 2)", "rule better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
 def defaults_rules(name: str) -> str:
     """Early-stopping rules replayed on the no-early-stopping curves (median over seeds)."""
     data = _defaults(name)
@@ -216,6 +252,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "defaults-refit-es": lambda: defaults_refit("defaults-refit-2026-11-30.json"),
     "defaults-ensemble": lambda: defaults_ensemble("defaults-ensemble-2026-11-30.json"),
     "defaults-epochs": lambda: defaults_epochs("defaults-epochs-2026-11-30.json"),
+    "defaults-pooled": lambda: defaults_pooled("defaults-pooled-2026-12-02.json"),
+    "defaults-idle": lambda: defaults_idle("defaults-idle-2026-12-02.json"),
     "defaults-rules": lambda: defaults_rules("defaults-measure-2026-11-30.json"),
 }
 

@@ -15,8 +15,10 @@ from models._estimators import (
     HPKerasRegressor,
     RelativeEarlyStopping,
     TrainingDivergedError,
+    has_early_stopping,
     make_estimator,
     search_process,
+    without_early_stopping,
 )
 from models._state import pack_model, unpack_model
 from models.builders import (
@@ -37,6 +39,7 @@ __all__ = [
     "TrainingDivergedError",
     "classifier_mlp",
     "deep_mlp",
+    "has_early_stopping",
     "make_estimator",
     "pack_model",
     "per_layer_classifier",
@@ -45,4 +48,5 @@ __all__ = [
     "search_process",
     "unpack_model",
     "wide_deep",
+    "without_early_stopping",
 ]

@@ -30,6 +30,7 @@ from typing import Any, Literal
 import keras
 import numpy as np
 from scikeras.wrappers import BaseWrapper, KerasClassifier, KerasRegressor
+from sklearn.base import clone
 from sklearn.utils import ClassifierTags, RegressorTags, Tags
 
 from models._state import load_state, model_state
@@ -40,8 +41,10 @@ __all__ = [
     "HPKerasRegressor",
     "RelativeEarlyStopping",
     "TrainingDivergedError",
+    "has_early_stopping",
     "make_estimator",
     "search_process",
+    "without_early_stopping",
 ]
 
 # Names scikeras keeps for itself (optimizer, loss, batch_size, epochs, ...). scikeras never
@@ -452,6 +455,27 @@ class RelativeEarlyStopping(keras.callbacks.EarlyStopping):
         # Keras stores min_delta signed by the monitor's direction (negative for a loss).
         delta = self.min_delta * abs(float(reference_value))
         return self.monitor_op(monitor_value - delta, reference_value)
+
+
+def has_early_stopping(estimator: Any) -> bool:
+    """Whether ``estimator`` stops early: a Keras ``EarlyStopping`` among its callbacks."""
+    callbacks = estimator.get_params().get("callbacks") or []
+    return any(isinstance(c, keras.callbacks.EarlyStopping) for c in callbacks)
+
+
+def without_early_stopping(estimator: Any) -> Any:
+    """A clone of ``estimator`` that trains on every row for all its epochs: no
+    ``EarlyStopping`` callback and ``validation_split=0`` (the rows it held out for the
+    stopper are trained on).
+
+    >>> from models import make_estimator, regression_mlp
+    >>> est = without_early_stopping(make_estimator(regression_mlp, "regression"))
+    >>> est.validation_split, has_early_stopping(est)
+    (0.0, False)
+    """
+    callbacks = estimator.get_params().get("callbacks") or []
+    kept = [c for c in callbacks if not isinstance(c, keras.callbacks.EarlyStopping)]
+    return clone(estimator).set_params(validation_split=0.0, callbacks=kept)
 
 
 def _check_int(name: str, value: object, low: int) -> int:

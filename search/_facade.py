@@ -23,7 +23,7 @@ from sklearn.model_selection import (
 from sklearn.utils.multiclass import type_of_target
 
 from models import deep_mlp, make_estimator, regression_mlp
-from search._refit import check_refit
+from search._refit import check_refit, check_refit_early_stopping
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
 from search.estimators import SpaceSearchCV
 from search.ledger import StorageURL
@@ -79,6 +79,7 @@ def search(
     progress: bool = True,
     refit: bool | str = True,
     refit_models: int | None = None,
+    refit_early_stopping: bool | str = "auto",
     pruner: str | optuna.pruners.BasePruner | None = None,
 ) -> SearchResult:
     """Search the hyperparameters of a Keras model with one strategy.
@@ -127,6 +128,10 @@ def search(
     probabilities). ``None`` (default): two for ``"all"``, chosen on validation scores (the
     mean of two retrainings beat both one retraining and the fold ensemble; README, "The
     evaluation protocol"); ``refit_models=1`` is scikit-learn's single refit.
+    ``refit_early_stopping="auto"`` (default): those retrainings train on every row for all
+    the ``epochs``, without early stopping, when it stopped none of the best trial's folds
+    (they each trained every epoch: the rows it holds out stopped nothing), else with it;
+    ``True``: always with it, ``False``: never (chosen on validation scores, as above).
 
     ``pruner`` (with ``strategy="tpe"``): ``"median"``, ``"hyperband"`` or any
     ``optuna.pruners.BasePruner`` stops unpromising trials after an epoch of their first
@@ -161,6 +166,7 @@ def search(
     if max_epochs_total is not None:
         check_int("max_epochs_total", max_epochs_total, 1)
     check_int("seed", seed, 0)
+    check_refit_early_stopping(refit_early_stopping)
     if refit_models is None:
         refit_models = DEFAULT_REFIT_MODELS if check_refit(refit) == "all" else 1
     if backend not in BACKENDS:
@@ -209,6 +215,7 @@ def search(
         n_jobs=n_jobs if backend == "dask" else workers,
         refit=refit,
         refit_models=refit_models,
+        refit_early_stopping=refit_early_stopping,
         cv=splitter,
         seed=seed,
         storage=None if storage is None else StorageURL(storage),
@@ -241,6 +248,8 @@ def search(
         "seed": seed,
         "refit": check_refit(refit) or False,
         "refit_models": refit_models,
+        "refit_early_stopping": refit_early_stopping,
+        "refit_every_row": searcher.refit_every_row_,
         "build_model": getattr(build, "__qualname__", repr(build)),
         "space": repr(space_obj),
         "ledger": None

@@ -9,6 +9,13 @@
   the same way; the fold ensemble is what k-fold cross-validation already paid for.
 - ``False``: none.
 
+``refit_early_stopping`` says how ``"all"`` retrains: ``True`` with the estimator's own
+early stopping (scikit-learn's refit: the estimator as given); ``"auto"`` on every row for
+all the epochs, without early stopping, when it stopped none of the best trial's folds
+(each trained every epoch it was given: the rows held out for it stopped nothing; they
+only chose which epoch's weights to keep), else as ``True``; ``False`` always on every row
+for all the epochs.
+
 The measurement behind the default is ``python -m benchmarks.defaults`` (README, "Protocol").
 """
 
@@ -22,13 +29,16 @@ from sklearn.base import clone, is_classifier
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.frozen import FrozenEstimator
 
-from models import unpack_model
+from models import has_early_stopping, unpack_model
 from search._fit import TrialOutcome, TrialSpec
 from search._pool import Died, Done, InProcessPool, Pool
+from search.trial import Trial
 
 __all__ = [
     "REFIT_CHOICES",
     "check_refit",
+    "check_refit_early_stopping",
+    "refit_every_row",
     "refit_seeds",
     "retrain_members",
     "trial_estimator",
@@ -51,6 +61,39 @@ def check_refit(refit: object) -> str | None:
         f"(keep the best trial's trained models: the holdout model or the fold ensemble) "
         f"or False, got {refit!r}."
     )
+
+
+def check_refit_early_stopping(value: object) -> bool | str:
+    """``refit_early_stopping`` as given, once it is ``True``, ``False`` or ``"auto"``."""
+    if isinstance(value, bool) or value == "auto":
+        return value
+    raise ValueError(
+        f"refit_early_stopping must be True (retrain with the estimator's early stopping), "
+        f"False (on every row for all the epochs) or 'auto' (on every row when early "
+        f"stopping stopped none of the best trial's folds), got {value!r}."
+    )
+
+
+def refit_every_row(estimator: Any, trial: Trial, policy: bool | str) -> bool:
+    """Whether ``refit="all"`` retrains ``estimator`` without its early stopping, on every
+    row, for ``trial`` (the best) under ``policy`` (``refit_early_stopping``).
+
+    >>> from models import make_estimator, regression_mlp
+    >>> est = make_estimator(regression_mlp, "regression", epochs=10)
+    >>> ran_out = Trial(0, "random", {}, "complete", epochs=10, fold_epochs=[10, 10])
+    >>> stopped = Trial(1, "random", {}, "complete", epochs=10, fold_epochs=[10, 7])
+    >>> refit_every_row(est, ran_out, "auto"), refit_every_row(est, stopped, "auto")
+    (True, False)
+    """
+    if policy is True or not has_early_stopping(estimator):
+        return False
+    if policy is False:
+        return True
+    given = trial.epochs if trial.epochs is not None else estimator.get_params().get("epochs")
+    if not isinstance(given, int) or not trial.fold_epochs:
+        return False
+    # A promoted trial counts only the epochs it trained after its parent's.
+    return all(trial.start_epoch + e >= given for e in trial.fold_epochs)
 
 
 def refit_seeds(estimator: Any, n_models: object) -> list[dict[str, int]]:

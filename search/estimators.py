@@ -22,12 +22,14 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 
-from models import search_process
+from models import search_process, without_early_stopping
 from search._fit import TrialData, TrialSpec, fit_trial
 from search._parallel import dask_client, dask_slots, default_tf_threads
 from search._pool import DaskPool, InProcessPool, Pool, process_pool
 from search._refit import (
     check_refit,
+    check_refit_early_stopping,
+    refit_every_row,
     refit_seeds,
     retrain_members,
     trial_estimator,
@@ -85,6 +87,10 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         refit_models: with ``refit="all"``, how many models to retrain (the estimator's
             ``seed``, then ``seed + 100``, ``seed + 200``...) and average: mean prediction
             / mean class probabilities (one model: no ensemble).
+        refit_early_stopping: how ``refit="all"`` retrains: ``True`` (default) with the
+            estimator's early stopping, as the trials did; ``"auto"``: on every row for all
+            the epochs, without it, when it stopped none of the best trial's folds (the
+            rows it holds out then stopped nothing); ``False``: always so.
         cv: anything ``check_cv`` takes; the splits are computed once.
         seed: seeds the strategy's proposals.
         storage, study_name: the ledger (an Optuna storage URL, best as a ``StorageURL``
@@ -121,6 +127,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         n_jobs: int | None = None,
         refit: bool | str = True,
         refit_models: int = 1,
+        refit_early_stopping: bool | str = True,
         cv: Any = None,
         seed: int = 0,
         storage: str | StorageURL | None = None,
@@ -139,6 +146,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.n_jobs = n_jobs
         self.refit = refit
         self.refit_models = refit_models
+        self.refit_early_stopping = refit_early_stopping
         self.cv = cv
         self.seed = seed
         self.storage = storage
@@ -172,6 +180,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             check_int("max_epochs_total", self.max_epochs_total, 1)
         check_int("seed", self.seed, 0)
         refit_seeds(self.estimator, self.refit_models)
+        check_refit_early_stopping(self.refit_early_stopping)
         if self.refit_models != 1 and check_refit(self.refit) != "all":
             raise ValueError(
                 f"refit_models={self.refit_models!r} averages retrainings, which only "
@@ -247,6 +256,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             self.best_index_ = index
             self.best_params_ = dict(self.records_[index].params)
             self.best_score_ = float(self.records_[index].score)
+            self.refit_every_row_ = False
             if refit is not None:
                 refit_start = time.perf_counter()
                 if refit == "all":
@@ -263,10 +273,19 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self, pool: Pool, estimator: Any, X: np.ndarray, y: np.ndarray, fit_params: dict[str, Any]
     ) -> Any:
         """``refit="all"``: the best candidate retrained on all of ``X, y``, once per refit
-        seed, side by side on the search's workers (``retrain_members``), then averaged."""
+        seed, side by side on the search's workers (``retrain_members``), then averaged;
+        without early stopping where ``refit_early_stopping`` says so."""
         best = self.space_.full(self.best_params_)
         seeds = refit_seeds(self.estimator, self.refit_models)
-        members = retrain_members(pool, estimator, self.estimator, best, seeds, X, y, fit_params)
+        template = self.estimator
+        trial = self.records_[self.best_index_]
+        self.refit_every_row_ = refit_every_row(template, trial, self.refit_early_stopping)
+        if self.refit_every_row_:
+            template, estimator = (
+                without_early_stopping(template),
+                without_early_stopping(estimator),
+            )
+        members = retrain_members(pool, estimator, template, best, seeds, X, y, fit_params)
         return voting_ensemble(members, X, y, prefix="refit")
 
     def _keep_trial(

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from benchmarks.defaults import (
     RULES,
     Rule,
-    _without_early_stopping,
     choose,
     choose_fixed_epochs,
     choose_idle,
@@ -104,15 +101,3 @@ def test_the_idle_criterion_needs_the_rule_to_fire_and_every_dataset_to_hold() -
     assert choose_idle({"a": [row(0.9, 0.8)] * 3, "b": quiet})
     assert not choose_idle({"b": quiet})  # nothing was measured
     assert not choose_idle({"a": [row(0.9, 0.8)] * 3, "b": [row(0.7, 0.8)] * 3})
-
-
-def test_training_without_early_stopping_uses_every_row_for_every_epoch() -> None:
-    from models import make_estimator, regression_mlp
-
-    rng = np.random.default_rng(0)
-    X, y = rng.normal(size=(40, 3)).astype("float32"), rng.normal(size=40).astype("float32")
-    est = make_estimator(regression_mlp, "regression", epochs=3, patience=0, hidden_layers=1)
-    est = _without_early_stopping(est).fit(X, y)
-    assert len(est.history_["loss"]) == 3
-    assert "val_loss" not in est.history_
-    assert est.validation_split == 0.0

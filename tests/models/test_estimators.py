@@ -282,3 +282,18 @@ def test_building_the_training_state_first_is_skipped_for_other_inputs(clf_data)
     _build_training_state(model, X, y)
     assert model.optimizer.built
     assert all(float(v) == 0.0 for m in model.metrics for v in m.variables)  # reset after
+
+
+def test_without_early_stopping_trains_every_row_for_every_epoch() -> None:
+    from models import has_early_stopping, without_early_stopping
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 3)).astype("float32"), rng.normal(size=40).astype("float32")
+    stopping = make_estimator(regression_mlp, "regression", epochs=3, patience=0, hidden_layers=1)
+    est = without_early_stopping(stopping)
+    assert has_early_stopping(stopping) and not has_early_stopping(est)
+    assert stopping.validation_split == 0.1  # a clone: the original is untouched
+    est.fit(X, y)
+    assert len(est.history_["loss"]) == 3 and "val_loss" not in est.history_
+    # Other callbacks stay.
+    assert any(isinstance(c, keras.callbacks.TerminateOnNaN) for c in est.callbacks)

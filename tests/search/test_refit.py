@@ -215,3 +215,84 @@ def test_refit_models_needs_an_estimator_it_can_seed(reg_data) -> None:
     unseeded = make_estimator(tiny_regressor, "regression", seed=None, units=2, learning_rate=0.1)
     with pytest.raises(ValueError, match=r"has seed=None; use a models.make_estimator"):
         SpaceSearchCV(unseeded, TINY_SPACE, refit_models=2).fit(X, y)
+
+
+# Early stopping on, patience beyond the epochs: it can stop no fold.
+IDLE = {"epochs": 3, "patience": 10, "progress": False, "cv": 2, "seed": 4}
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_the_refit_trains_every_row_when_early_stopping_stopped_no_fold(reg_data, n_jobs) -> None:
+    X, y = reg_data
+    auto = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, n_jobs=n_jobs, **IDLE)
+    best = auto.search_.records_[auto.search_.best_index_]
+    assert best.fold_epochs == [3, 3]
+    assert auto.settings["refit_early_stopping"] == "auto" and auto.settings["refit_every_row"]
+    members = _members(auto.best_estimator_)
+    assert [m.get_params()["seed"] for m in members] == [4, 104]
+    for member in members:  # trained here or on a worker, the same way
+        assert member.validation_split == 0.0
+        assert "val_loss" not in member.history_ and len(member.history_["loss"]) == 3
+    # True: the estimator as the trials used it, holding out its 10 % for the stopper.
+    kept = search(
+        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, n_jobs=n_jobs,
+        refit_early_stopping=True, **IDLE,
+    )  # fmt: skip
+    assert kept.best_params_ == auto.best_params_ and not kept.settings["refit_every_row"]
+    for member in _members(kept.best_estimator_):
+        assert member.validation_split == 0.1 and "val_loss" in member.history_
+
+
+def test_the_refit_keeps_early_stopping_where_it_stopped_a_fold(reg_data) -> None:
+    X, y = reg_data
+    # Every epoch must halve the best validation loss: the stopper ends each fold at once.
+    kwargs = {**IDLE, "epochs": 5, "patience": 0, "min_delta": 0.5}
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, **kwargs)
+    best = result.search_.records_[result.search_.best_index_]
+    assert max(best.fold_epochs) < 5
+    assert not result.settings["refit_every_row"]
+    for member in _members(result.best_estimator_):
+        assert member.validation_split == 0.1 and len(member.history_["loss"]) < 5
+    # False: every row for all the epochs, whatever the folds did.
+    forced = search(
+        "random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit_early_stopping=False,
+        **kwargs,
+    )  # fmt: skip
+    assert forced.settings["refit_every_row"]
+    assert all(len(m.history_["loss"]) == 5 for m in _members(forced.best_estimator_))
+
+
+def test_whether_to_refit_on_every_row_follows_the_best_trials_folds() -> None:
+    from models import make_estimator
+    from search._refit import refit_every_row
+    from search.trial import Trial
+
+    stopping = make_estimator(tiny_regressor, "regression", epochs=9, units=2, learning_rate=0.1)
+    plain = make_estimator(
+        tiny_regressor, "regression", epochs=9, early_stopping=False, units=2, learning_rate=0.1
+    )
+
+    def trial(fold_epochs, epochs=9, start_epoch=0):
+        return Trial(0, "asha", {}, "complete", epochs=epochs, fold_epochs=fold_epochs,
+                     start_epoch=start_epoch)  # fmt: skip
+
+    assert refit_every_row(stopping, trial([9, 9, 9]), "auto")
+    assert not refit_every_row(stopping, trial([9, 8, 9]), "auto")
+    # A promoted trial trained 6 epochs after its parent's 3: it ran out too.
+    assert refit_every_row(stopping, trial([6, 6], start_epoch=3), "auto")
+    assert not refit_every_row(stopping, trial([5, 6], start_epoch=3), "auto")
+    assert not refit_every_row(stopping, trial([9, 9, 9]), True)
+    assert refit_every_row(stopping, trial([2, 2, 2]), False)
+    # Nothing to switch off without early stopping.
+    assert not refit_every_row(plain, trial([9, 9, 9]), "auto")
+    assert not refit_every_row(plain, trial([9, 9, 9]), False)
+
+
+@pytest.mark.parametrize("bad", ["yes", None, 1])
+def test_refit_early_stopping_refuses_anything_else_naming_the_choices(reg_data, bad) -> None:
+    X, y = reg_data
+    with pytest.raises(ValueError, match=r"refit_early_stopping must be True.*False.*'auto'"):
+        search(
+            "random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit_early_stopping=bad,
+            **FAST,
+        )  # fmt: skip
