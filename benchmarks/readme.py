@@ -243,7 +243,10 @@ TABLES: dict[str, Callable[[], str]] = {
     "multifidelity-standard": lambda: cells_table("multifidelity-standard-2026-12-01"),
     "architecture": lambda: cells_table("architecture-2026-11-30"),
     "defaults-headline-one-refit": lambda: defaults_headline("defaults-headline-2026-11-30.json"),
-    "defaults-headline": lambda: defaults_headline("defaults-headline-2026-12-01.json"),
+    "defaults-headline": lambda: defaults_headline("defaults-headline-2026-12-02.json"),
+    "defaults-headline-before-every-row": lambda: defaults_headline(
+        "defaults-headline-2026-12-01.json"
+    ),
     "defaults-headline-two-refits": lambda: defaults_headline(
         "defaults-headline-two-refits-2026-11-30.json"
     ),
@@ -257,7 +260,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "defaults-rules": lambda: defaults_rules("defaults-measure-2026-11-30.json"),
 }
 
-_BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(.*?)(\n<!-- end: \2 -->)", re.S)
+# The table between the markers may be missing (a new block): it is then written, not skipped.
+_BLOCK = re.compile(r"(<!-- generated: ([\w-]+) -->\n)(?:.*?\n)?(<!-- end: \2 -->)", re.S)
 
 
 def render(text: str) -> str:
@@ -267,7 +271,7 @@ def render(text: str) -> str:
         name = match.group(2)
         if name not in TABLES:
             raise ValueError(f"README block {name!r} has no generator; known: {sorted(TABLES)}")
-        return match.group(1) + TABLES[name]() + match.group(4)
+        return match.group(1) + TABLES[name]() + "\n" + match.group(3)
 
     return _BLOCK.sub(block, text)
 

@@ -21,3 +21,14 @@ def test_a_changed_number_is_caught_and_an_unknown_block_named() -> None:
     assert render(edited) != edited
     with pytest.raises(ValueError, match="'nope' has no generator"):
         render("<!-- generated: nope -->\n| x |\n<!-- end: nope -->")
+
+
+def test_an_empty_block_is_filled_not_passed_over() -> None:
+    empty = "x\n<!-- generated: architecture -->\n<!-- end: architecture -->\ny\n"
+    filled = render(empty)
+    assert filled == (
+        "x\n<!-- generated: architecture -->\n"
+        + TABLES["architecture"]()
+        + "\n<!-- end: architecture -->\ny\n"
+    )
+    assert render(filled) == filled
