@@ -66,7 +66,7 @@ from benchmarks.datasets import Dataset, load_california_housing, load_fashion_m
 from benchmarks.recipe import run_course_recipe
 from models import classifier_mlp, make_estimator, regression_mlp, without_early_stopping
 from search import search
-from search._refit import voting_ensemble
+from search._refit import refit_every_row, voting_ensemble
 from spaces import california_mlp
 
 __all__ = ["RULES", "Rule", "main", "replay"]
@@ -191,6 +191,36 @@ def _rule_table(trials: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def _score(scoring: str, estimator: Any, X: np.ndarray, y: np.ndarray) -> float:
     return float(get_scorer(scoring)(estimator, X, y))
+
+
+def _scored(task: Task, data: Dataset, estimator: Any) -> dict[str, float]:
+    """``estimator``'s validation score (what decides) and test score (for the record)."""
+    return {
+        "valid": _score(task.scoring, estimator, data.X_valid, data.y_valid),
+        "test": _score(task.scoring, estimator, data.X_test, data.y_test),
+    }
+
+
+def _retrain(
+    task: Task, data: Dataset, make: Callable[..., Any], seeds: tuple[int, ...]
+) -> tuple[list[Any], list[dict[str, Any]]]:
+    """``make(seed=s)`` trained on the training set for each ``s`` of ``seeds``: the models,
+    and per model its seed, seconds, epochs and validation score."""
+    members, singles = [], []
+    for refit_seed in seeds:
+        est = make(seed=refit_seed)
+        t0 = time.perf_counter()
+        est.fit(data.X_train, data.y_train)
+        singles.append(
+            {
+                "seed": refit_seed,
+                "seconds": time.perf_counter() - t0,
+                "epochs": len(est.history_["loss"]),
+                "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
+            }
+        )
+        members.append(est)
+    return members, singles
 
 
 def _course(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
@@ -331,28 +361,12 @@ def measure_epochs(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
         "fixed_epochs": {"epochs": epochs, "early_stopping": False, "validation_split": 0.0},
     }
     for way, settings in ways.items():
-        members, singles = [], []
-        for refit_seed in (seed, seed + 100):
-            est = make_estimator(
-                task.build, task.kind, seed=refit_seed, **settings, **result.best_params_
-            )
-            t0 = time.perf_counter()
-            est.fit(data.X_train, data.y_train)
-            singles.append(
-                {
-                    "seed": refit_seed,
-                    "seconds": time.perf_counter() - t0,
-                    "epochs": len(est.history_["loss"]),
-                    "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
-                }
-            )
-            members.append(est)
+        make = functools.partial(
+            make_estimator, task.build, task.kind, **settings, **result.best_params_
+        )
+        members, singles = _retrain(task, data, make, (seed, seed + 100))
         mean = voting_ensemble(members, data.X_train, data.y_train)
-        out[way] = {
-            "members": singles,
-            "valid": _score(task.scoring, mean, data.X_valid, data.y_valid),
-            "test": _score(task.scoring, mean, data.X_test, data.y_test),
-        }
+        out[way] = {"members": singles, **_scored(task, data, mean)}
     return out
 
 
@@ -360,20 +374,7 @@ def measure_pooled(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """Phase ``pooled`` for one dataset and seed (see the module docstring)."""
     result, wall = _ours(task, data, seed, refit="trial")
     folds = [frozen.estimator for _, frozen in result.best_estimator_.estimators]
-    members, singles = [], []
-    for refit_seed in (seed, seed + 100):
-        est = clone(result.search_.estimator).set_params(**result.best_params_, seed=refit_seed)
-        t0 = time.perf_counter()
-        est.fit(data.X_train, data.y_train)
-        singles.append(
-            {
-                "seed": refit_seed,
-                "seconds": time.perf_counter() - t0,
-                "epochs": len(est.history_["loss"]),
-                "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
-            }
-        )
-        members.append(est)
+    members, singles = _retrain(task, data, _refit_of(result), (seed, seed + 100))
     ways = {
         "retrain_mean": voting_ensemble(members, data.X_train, data.y_train),
         "fold_ensemble": result.best_estimator_,
@@ -387,11 +388,13 @@ def measure_pooled(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
         "retrainings": singles,
     }
     for way, estimator in ways.items():
-        out[way] = {
-            "valid": _score(task.scoring, estimator, data.X_valid, data.y_valid),
-            "test": _score(task.scoring, estimator, data.X_test, data.y_test),
-        }
+        out[way] = _scored(task, data, estimator)
     return out
+
+
+def _refit_of(result: Any) -> Callable[..., Any]:
+    """``result``'s chosen candidate to retrain with a ``seed``, as ``refit="all"`` makes it."""
+    return lambda seed: clone(result.search_.estimator).set_params(**result.best_params_, seed=seed)
 
 
 def choose_pooled(measured: dict[str, list[dict[str, Any]]]) -> bool:
@@ -422,7 +425,7 @@ def measure_idle(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """Phase ``idle`` for one dataset and seed (see the module docstring)."""
     result, wall = _ours(task, data, seed, refit=False)
     best = result.search_.records_[result.search_.best_index_]
-    idle = all(e >= task.epochs for e in best.fold_epochs)
+    idle = refit_every_row(result.search_.estimator, best, "auto")
     out: dict[str, Any] = {
         "course": None,
         "wall": wall,
@@ -430,30 +433,14 @@ def measure_idle(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
         "fold_stops": list(best.fold_epochs),
         "idle": idle,
     }
-    ways = ["early_stopping", "every_row"] if idle else ["early_stopping"]
-    for way in ways:
-        members, singles = [], []
-        for refit_seed in (seed, seed + 100):
-            est = clone(result.search_.estimator).set_params(**result.best_params_, seed=refit_seed)
-            if way == "every_row":
-                est = without_early_stopping(est)
-            t0 = time.perf_counter()
-            est.fit(data.X_train, data.y_train)
-            singles.append(
-                {
-                    "seed": refit_seed,
-                    "seconds": time.perf_counter() - t0,
-                    "epochs": len(est.history_["loss"]),
-                    "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
-                }
-            )
-            members.append(est)
+    refit = _refit_of(result)
+    ways = {"early_stopping": refit}
+    if idle:
+        ways["every_row"] = lambda seed: without_early_stopping(refit(seed=seed))
+    for way, make in ways.items():
+        members, singles = _retrain(task, data, make, (seed, seed + 100))
         mean = voting_ensemble(members, data.X_train, data.y_train)
-        out[way] = {
-            "members": singles,
-            "valid": _score(task.scoring, mean, data.X_valid, data.y_valid),
-            "test": _score(task.scoring, mean, data.X_test, data.y_test),
-        }
+        out[way] = {"members": singles, **_scored(task, data, mean)}
     # The rule under test: every row when the folds' early stopping was idle, else as now.
     out["rule"] = out["every_row" if idle else "early_stopping"]
     return out
