@@ -1,7 +1,7 @@
 """``python -m benchmarks.defaults``: the course's recipe as written vs our engine, and the
 measurements our defaults (early stopping, ``refit``) were chosen from.
 
-Two phases, per dataset and seed:
+The phases, per dataset and seed:
 
 - ``measure``: (1) the course's recipe as written (``benchmarks.recipe``), timed; (2) the same
   10 candidates, folds and epochs through ``search()`` with early stopping **off** and
@@ -35,6 +35,15 @@ Two phases, per dataset and seed:
   stopping; and, when early stopping stopped none of the best trial's folds (each trained
   every epoch: the 10 % it holds out stopped nothing), retrained twice more on every row for
   all the epochs without early stopping. Validation decides; test is for the record.
+- ``guard``: our defaults with ``refit=False``; the chosen candidate retrained as
+  ``refit="all"`` does (the every-row rule included) with four seeds (``seed``, ``seed +
+  100``, ``seed + 200``, ``seed + 300``). A retraining that held rows out for its early
+  stopping is *accepted* when its score on those rows is at least the best trial's worst
+  fold score (a draw far below what cross-validation promised, as high SGD learning rates
+  give, is rejected); the guard averages the first two accepted retrainings (too few
+  accepted: the best of the rejected by that score fill in) against the defaults' first
+  two. Retrainings on every row have no rows to check and are always accepted. Validation
+  decides; test is for the record.
 - ``headline``: the course's recipe as written vs ``search()`` with our defaults, same
   candidates, folds and epochs, ``n_jobs=2``; wall time and test score per seed and median.
 
@@ -64,7 +73,13 @@ from sklearn.metrics import get_scorer
 
 from benchmarks.datasets import Dataset, load_california_housing, load_fashion_mnist
 from benchmarks.recipe import run_course_recipe
-from models import classifier_mlp, make_estimator, regression_mlp, without_early_stopping
+from models import (
+    classifier_mlp,
+    has_early_stopping,
+    make_estimator,
+    regression_mlp,
+    without_early_stopping,
+)
 from search import search
 from search._refit import refit_every_row, voting_ensemble
 from spaces import california_mlp
@@ -471,6 +486,105 @@ def _print_idle(name: str, rows: list[dict[str, Any]]) -> None:
                 print(f"  {way}: valid {w['valid']:.4f} test {w['test']:.4f} (epochs {epochs})")
 
 
+GUARD_SEEDS = 4  # retrainings the guard may draw from; the defaults use the first two
+
+
+def _held_back_score(task: Task, estimator: Any, data: Dataset) -> float | None:
+    """``estimator``'s score on the training rows its early stopping held back (the last
+    ``validation_split``, as Keras cuts them); None when it held none back."""
+    fraction = float(getattr(estimator, "validation_split", 0.0) or 0.0)
+    if not fraction or not has_early_stopping(estimator):
+        return None
+    at = int(math.floor(len(data.X_train) * (1.0 - fraction)))
+    return _score(task.scoring, estimator, data.X_train[at:], data.y_train[at:])
+
+
+def guarded(checks: list[float | None], floor: float, k: int = 2) -> list[int]:
+    """Indices of the ``k`` retrainings the guard keeps: the first ``k`` whose held-back
+    score (None: nothing held back, always accepted) is at least ``floor``, filled in,
+    when fewer pass, by the rejected ones with the best held-back scores.
+
+    >>> guarded([0.30, None, 0.40], floor=0.35)
+    [1, 2]
+    >>> guarded([0.30, 0.20, 0.40, 0.10], floor=0.5)
+    [2, 0]
+    """
+    passed = [i for i, c in enumerate(checks) if _passes(c, floor)]
+    failed = [(c, i) for i, c in enumerate(checks) if c is not None and c < floor]
+    return (passed + [i for _, i in sorted(failed, reverse=True)])[:k]
+
+
+def _passes(check: float | None, floor: float) -> bool:
+    return check is None or check >= floor
+
+
+def measure_guard(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
+    """Phase ``guard`` for one dataset and seed (see the module docstring)."""
+    result, wall = _ours(task, data, seed, refit=False)
+    best = result.search_.records_[result.search_.best_index_]
+    refit = _refit_of(result)
+    if refit_every_row(result.search_.estimator, best, "auto"):
+        make: Callable[..., Any] = lambda seed: without_early_stopping(refit(seed=seed))  # noqa: E731
+        seeds = (seed, seed + 100)  # nothing held back: the guard keeps the first two
+    else:
+        make = refit
+        seeds = tuple(seed + 100 * i for i in range(GUARD_SEEDS))
+    members, singles = _retrain(task, data, make, seeds)
+    checks = [_held_back_score(task, m, data) for m in members]
+    for single, check in zip(singles, checks, strict=True):
+        single["held_back"] = check
+    floor = min(best.fold_scores)
+    kept = guarded(checks, floor)
+    out: dict[str, Any] = {
+        "course": None,
+        "wall": wall,
+        "chosen": result.best_params_,
+        "fold_scores": list(best.fold_scores),
+        "floor": floor,
+        "members": singles,
+        "kept": kept,
+        # Retrainings the guard would have trained: up to its last kept one, or all of
+        # them when it had to fill in with rejected ones.
+        "guard_retrainings": (
+            max(kept) + 1 if all(_passes(checks[i], floor) for i in kept) else len(members)
+        ),
+        "fired": kept != [0, 1],
+    }
+    for way, chosen in (("defaults", [0, 1]), ("guard", kept)):
+        mean = voting_ensemble([members[i] for i in chosen], data.X_train, data.y_train)
+        out[way] = _scored(task, data, mean)
+    return out
+
+
+def choose_guard(measured: dict[str, list[dict[str, Any]]]) -> bool:
+    """Fixed before the ``guard`` phase ran: the guard becomes the default refit when it
+    fired at least once and, on every dataset, the median over seeds of (its validation
+    score - the defaults'), both means of two retrainings, is >= 0."""
+    if not any(r["fired"] for rows in measured.values() for r in rows):
+        return False
+    for rows in measured.values():
+        gains = [r["guard"]["valid"] - r["defaults"]["valid"] for r in rows]
+        if statistics.median(gains) < 0:
+            return False
+    return True
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _print_guard(name: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n## {name}: the defaults' two retrainings vs the guard's (valid)")
+    for r in rows:
+        checks = ", ".join(
+            f"{m['valid']:.4f} (held back {_fmt(m['held_back'])})" for m in r["members"]
+        )
+        print(f"seed {r['seed']}: chose {r['chosen']}; floor {r['floor']:.4f}; kept {r['kept']}")
+        print(f"  retrainings: {checks}")
+        for way in ("defaults", "guard"):
+            print(f"  {way}: valid {r[way]['valid']:.4f} test {r[way]['test']:.4f}", flush=True)
+
+
 def choose_fixed_epochs(measured: dict[str, list[dict[str, Any]]]) -> bool:
     """Fixed before the ``epochs`` phase ran: retraining for the folds' peak epoch count
     on every row beats retraining with early stopping when, on every dataset, the median
@@ -686,11 +800,78 @@ def _ensemble_phase(sources: list[str], data_dir: str | None, out_path: str) -> 
     return 0
 
 
+@dataclass(frozen=True)
+class _Phase:
+    """What a phase trains per seed, how it prints a dataset, and what it decides.
+
+    ``decisions``: (key in the JSON, criterion over every dataset's rows, what it decides).
+    """
+
+    # None for the headline, which main() runs: it needs the course's recorded runs.
+    measure: Callable[[Task, Dataset, int], dict[str, Any]] | None
+    show: Callable[[str, list[dict[str, Any]]], None] = _print_measure
+    decisions: tuple[tuple[str, Callable[[dict[str, Any]], Any], str], ...] = ()
+
+
+_PHASES: dict[str, _Phase] = {
+    "measure": _Phase(
+        measure,
+        decisions=(
+            ("chosen_rule", choose, "chosen early-stopping rule"),
+            ("chosen_refit", choose_refit, "chosen refit policy"),
+        ),
+    ),
+    "refit": _Phase(
+        measure_refit,
+        decisions=(
+            (
+                "chosen_refit",
+                functools.partial(choose_refit, key="ours_defaults"),
+                "chosen refit policy",
+            ),
+        ),
+    ),
+    "epochs": _Phase(
+        measure_epochs,
+        _print_epochs,
+        (
+            (
+                "fixed_epochs_chosen",
+                choose_fixed_epochs,
+                "refit for the folds' peak epoch count chosen",
+            ),
+        ),
+    ),
+    "pooled": _Phase(
+        measure_pooled,
+        _print_pooled,
+        (("pooled_chosen", choose_pooled, "the mean of all five models chosen"),),
+    ),
+    "idle": _Phase(
+        measure_idle,
+        _print_idle,
+        (
+            (
+                "idle_chosen",
+                choose_idle,
+                "retraining on every row when early stopping was idle chosen",
+            ),
+        ),
+    ),
+    "guard": _Phase(
+        measure_guard,
+        _print_guard,
+        (("guard_chosen", choose_guard, "the guarded refit chosen"),),
+    ),
+    "headline": _Phase(None, _print_headline),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.defaults", description=__doc__)
     parser.add_argument(
         "phase",
-        choices=("measure", "refit", "ensemble", "epochs", "pooled", "idle", "headline", "choose"),
+        choices=(*_PHASES, "ensemble", "choose"),
     )
     parser.add_argument(
         "--measured",
@@ -749,69 +930,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.phase == "ensemble":
         return _ensemble_phase(args.refit_measured, args.data_dir, args.out)
     recorded = json.loads(Path(args.course_from).read_text()) if args.course_from else {}
+    phase = _PHASES[args.phase]
     out: dict[str, Any] = {"phase": args.phase, "seeds": args.seeds, "datasets": {}}
     for name in args.datasets:
         task = TASKS[name]
         data = task.load(args.data_dir)
         rows = []
         for seed in args.seeds:
-            if args.phase == "measure":
-                row = measure(task, data, seed)
-            elif args.phase == "refit":
-                row = measure_refit(task, data, seed)
-            elif args.phase == "epochs":
-                row = measure_epochs(task, data, seed)
-            elif args.phase == "pooled":
-                row = measure_pooled(task, data, seed)
-            elif args.phase == "idle":
-                row = measure_idle(task, data, seed)
-            else:
+            if phase.measure is None:
                 prior = {r["seed"]: r["course"] for r in recorded.get("datasets", {}).get(name, [])}
                 if not task.course:
                     parser.error(f"{name}: the course has no recipe to compare with")
                 row = headline(task, data, seed, prior.get(seed))
+            else:
+                row = phase.measure(task, data, seed)
             rows.append({"seed": seed, **row})
             out["datasets"][name] = rows
             Path(args.out).write_text(json.dumps(out, indent=1, default=str))
             print(f"{name} seed {seed} done", flush=True)
-        printer = {
-            "headline": _print_headline,
-            "epochs": _print_epochs,
-            "pooled": _print_pooled,
-            "idle": _print_idle,
-        }
-        printer.get(args.phase, _print_measure)(name, rows)
-    if args.phase == "epochs":
-        out["fixed_epochs_chosen"] = choose_fixed_epochs(out["datasets"])
-        print(
-            "\nrefit for the folds' peak epoch count chosen (criterion fixed in code): "
-            f"{out['fixed_epochs_chosen']}"
-        )
-        Path(args.out).write_text(json.dumps(out, indent=1, default=str))
-    if args.phase == "idle":
-        out["idle_chosen"] = choose_idle(out["datasets"])
-        print(
-            "\nretraining on every row when early stopping was idle chosen (criterion fixed "
-            f"in code): {out['idle_chosen']}"
-        )
-        Path(args.out).write_text(json.dumps(out, indent=1, default=str))
-    if args.phase == "pooled":
-        out["pooled_chosen"] = choose_pooled(out["datasets"])
-        print(
-            "\nthe mean of all five models chosen (criterion fixed in code): "
-            f"{out['pooled_chosen']}"
-        )
-        Path(args.out).write_text(json.dumps(out, indent=1, default=str))
-    if args.phase == "refit":
-        out["chosen_refit"] = choose_refit(out["datasets"], "ours_defaults")
-        print(f"\nchosen refit policy (criterion fixed in code): {out['chosen_refit']}")
-        Path(args.out).write_text(json.dumps(out, indent=1, default=str))
-    if args.phase == "measure":
-        out["chosen_rule"] = choose(out["datasets"])
-        out["chosen_refit"] = choose_refit(out["datasets"])
-        print(f"\nchosen early-stopping rule (criterion fixed in code): {out['chosen_rule']}")
-        print(f"chosen refit policy (criterion fixed in code): {out['chosen_refit']}")
-        Path(args.out).write_text(json.dumps(out, indent=1, default=str))
+        phase.show(name, rows)
+    for key, decide, message in phase.decisions:
+        out[key] = decide(out["datasets"])
+        print(f"\n{message} (criterion fixed in code): {out[key]}")
+    Path(args.out).write_text(json.dumps(out, indent=1, default=str))
     return 0
 
 
