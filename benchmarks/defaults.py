@@ -525,7 +525,10 @@ def measure_guard(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     refit = _refit_of(result)
     if refit_every_row(result.search_.estimator, best, "auto"):
         make: Callable[..., Any] = lambda seed: without_early_stopping(refit(seed=seed))  # noqa: E731
-        seeds = (seed, seed + 100)  # nothing held back: the guard keeps the first two
+        seeds: tuple[int, ...] = (
+            seed,
+            seed + 100,
+        )  # nothing held back: the guard keeps the first two
     else:
         make = refit
         seeds = tuple(seed + 100 * i for i in range(GUARD_SEEDS))
