@@ -44,6 +44,11 @@ The phases, per dataset and seed:
   accepted: the best of the rejected by that score fill in) against the defaults' first
   two. Retrainings on every row have no rows to check and are always accepted. Validation
   decides; test is for the record.
+- ``retrain`` (a diagnosis, no search): one candidate (``--params``) retrained on the
+  training set with each of ``--seeds``, as the defaults' refit does (early stopping on
+  the last 10 %) and on every row for all the epochs (as the course's refit does): per
+  retraining its epochs, the epoch whose weights early stopping kept, and its validation
+  score.
 - ``headline``: the course's recipe as written vs ``search()`` with our defaults, same
   candidates, folds and epochs, ``n_jobs=2``; wall time and test score per seed and median.
 
@@ -588,6 +593,37 @@ def _print_guard(name: str, rows: list[dict[str, Any]]) -> None:
             print(f"  {way}: valid {r[way]['valid']:.4f} test {r[way]['test']:.4f}", flush=True)
 
 
+def retrain_ways(
+    task: Task, data: Dataset, params: dict[str, Any], seeds: list[int]
+) -> list[dict[str, Any]]:
+    """Phase ``retrain``: ``params`` retrained with each of ``seeds`` two ways (see the
+    module docstring); one row per seed and way."""
+    rows = []
+    for seed in seeds:
+        refit = make_estimator(task.build, task.kind, epochs=task.epochs, seed=seed, **params)
+        for way, est in (("early_stopping", refit), ("every_row", without_early_stopping(refit))):
+            t0 = time.perf_counter()
+            est.fit(data.X_train, data.y_train)
+            watched = est.history_.get("val_loss", [])
+            rows.append(
+                {
+                    "seed": seed,
+                    "way": way,
+                    "seconds": time.perf_counter() - t0,
+                    "epochs": len(est.history_["loss"]),
+                    "kept_epoch": int(np.argmin(watched)) + 1 if watched else None,
+                    "valid": _score(task.scoring, est, data.X_valid, data.y_valid),
+                }
+            )
+            r = rows[-1]
+            print(
+                f"seed {seed} {way}: {r['epochs']} epochs, kept epoch {r['kept_epoch']}, "
+                f"valid {r['valid']:.4f}",
+                flush=True,
+            )
+    return rows
+
+
 def choose_fixed_epochs(measured: dict[str, list[dict[str, Any]]]) -> bool:
     """Fixed before the ``epochs`` phase ran: retraining for the folds' peak epoch count
     on every row beats retraining with early stopping when, on every dataset, the median
@@ -874,7 +910,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.defaults", description=__doc__)
     parser.add_argument(
         "phase",
-        choices=(*_PHASES, "ensemble", "choose"),
+        choices=(*_PHASES, "ensemble", "retrain", "choose"),
     )
     parser.add_argument(
         "--measured",
@@ -900,6 +936,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="headline: take the course recipe's runs from this measure JSON instead of "
         "running it again (same machine; say so when quoting the ratio)",
+    )
+    parser.add_argument(
+        "--params",
+        type=json.loads,
+        default=None,
+        help='retrain: the candidate, as JSON: \'{"hidden_layers": 4, "layer_size": 68, ...}\'',
     )
     args = parser.parse_args(argv)
     if args.phase == "choose":
@@ -932,6 +974,18 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.phase == "ensemble":
         return _ensemble_phase(args.refit_measured, args.data_dir, args.out)
+    if args.phase == "retrain":
+        if args.params is None:
+            parser.error("retrain needs --params, the candidate as JSON")
+        retrained = {
+            name: retrain_ways(
+                TASKS[name], TASKS[name].load(args.data_dir), args.params, args.seeds
+            )
+            for name in args.datasets
+        }
+        Path(args.out).write_text(json.dumps({"phase": "retrain", "params": args.params,
+                                              "datasets": retrained}, indent=1))  # fmt: skip
+        return 0
     recorded = json.loads(Path(args.course_from).read_text()) if args.course_from else {}
     phase = _PHASES[args.phase]
     out: dict[str, Any] = {"phase": args.phase, "seeds": args.seeds, "datasets": {}}

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from benchmarks.datasets import load_california_housing
 from benchmarks.defaults import (
     RULES,
+    TASKS,
     Rule,
+    _held_back_score,
     choose,
     choose_fixed_epochs,
     choose_guard,
@@ -12,8 +20,11 @@ from benchmarks.defaults import (
     choose_pooled,
     choose_refit,
     guarded,
+    main,
     replay,
+    retrain_ways,
 )
+from models import make_estimator, without_early_stopping
 
 
 def _row(trial: float, refits: list[float], key: str = "ours_defaults") -> dict:
@@ -125,3 +136,44 @@ def test_the_guard_criterion_needs_it_to_fire_and_every_dataset_to_hold() -> Non
     assert not choose_guard({"a": quiet, "b": quiet})  # never fired: nothing measured
     worse = [row(-0.36, -0.35)] * 2 + [row(-0.3, -0.3, fired=False)]
     assert not choose_guard({"a": [row(-0.29, -0.35)] * 3, "b": worse})
+
+
+@pytest.fixture(scope="module")
+def small(data_dir):
+    data = load_california_housing(data_dir=data_dir, n_train=300, n_test=50)
+    return replace(data, X_valid=data.X_valid[:100], y_valid=data.y_valid[:100])
+
+
+def test_the_held_back_score_is_the_score_on_the_rows_early_stopping_watched(small) -> None:
+    task = replace(TASKS["california"], epochs=3)
+    est = make_estimator(task.build, task.kind, epochs=3, seed=0, hidden_layers=1, layer_size=4)
+    est.fit(small.X_train, small.y_train)
+    # Keras's validation_split=0.1 of 300 rows: the last 30; early stopping's own loss on
+    # them (val_loss, MSE) is minus the scorer's value for the weights it kept.
+    expected = -float(np.mean((est.predict(small.X_train[270:]) - small.y_train[270:]) ** 2))
+    assert _held_back_score(task, est, small) == pytest.approx(expected, rel=1e-5)
+    assert _held_back_score(task, without_early_stopping(est).fit(small.X_train, small.y_train),
+                            small) is None  # fmt: skip
+
+
+def test_retrain_ways_trains_with_and_without_early_stopping(small, capsys) -> None:
+    task = replace(TASKS["california"], epochs=4)
+    rows = retrain_ways(task, small, {"hidden_layers": 1, "layer_size": 4}, [0, 100])
+    assert [(r["seed"], r["way"]) for r in rows] == [
+        (0, "early_stopping"),
+        (0, "every_row"),
+        (100, "early_stopping"),
+        (100, "every_row"),
+    ]
+    for r in rows:
+        assert r["epochs"] <= 4 and r["valid"] < 0  # neg MSE
+        # Only the early-stopping way watches held-back rows and keeps an epoch.
+        assert (r["kept_epoch"] is None) == (r["way"] == "every_row")
+    assert all(r["epochs"] == 4 for r in rows if r["way"] == "every_row")
+    assert "seed 100 every_row: 4 epochs" in capsys.readouterr().out
+
+
+def test_retrain_needs_the_candidate(tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["retrain", "--out", str(tmp_path / "x.json")])
+    assert "retrain needs --params" in capsys.readouterr().err
