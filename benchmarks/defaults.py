@@ -44,6 +44,13 @@ The phases, per dataset and seed:
   accepted: the best of the rejected by that score fill in) against the defaults' first
   two. Retrainings on every row have no rows to check and are always accepted. Validation
   decides; test is for the record.
+- ``floor``: our defaults with ``refit=False``; where the refit keeps early stopping (a
+  fold of the best trial stopped), the chosen candidate retrained twice (seeds ``seed``,
+  ``seed + 100``) with the defaults' early stopping and twice with early stopping that
+  watches no epoch before the earliest at which a fold's held-out score peaked (Keras's
+  ``start_from_epoch``): a noisy SGD curve can trip the stopper long before the folds'
+  peaks (``retrain`` found a refit stopped at epoch 18, keeping epoch 8). Validation
+  decides; test is for the record.
 - ``retrain`` (a diagnosis, no search): one candidate (``--params``) retrained on the
   training set with each of ``--seeds``, as the defaults' refit does (early stopping on
   the last 10 %) and on every row for all the epochs (as the course's refit does): per
@@ -61,6 +68,7 @@ of the training set so that a seed takes minutes; the full test set).
 from __future__ import annotations
 
 import argparse
+import copy
 import functools
 import json
 import math
@@ -624,6 +632,83 @@ def retrain_ways(
     return rows
 
 
+def with_floor(estimator: Any, epoch: int) -> Any:
+    """A clone of ``estimator`` whose early stopping watches no epoch before ``epoch``
+    (1-based): it cannot stop, nor keep weights, before it.
+
+    >>> from models import make_estimator, regression_mlp
+    >>> est = with_floor(make_estimator(regression_mlp, "regression"), 30)
+    >>> [c.start_from_epoch for c in est.callbacks if hasattr(c, "start_from_epoch")]
+    [29]
+    """
+    callbacks = []
+    for callback in estimator.get_params().get("callbacks") or []:
+        if isinstance(callback, keras.callbacks.EarlyStopping):
+            callback = copy.deepcopy(callback)
+            callback.start_from_epoch = max(0, epoch - 1)  # Keras counts epochs from 0
+        callbacks.append(callback)
+    return clone(estimator).set_params(callbacks=callbacks)
+
+
+def measure_floor(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
+    """Phase ``floor`` for one dataset and seed (see the module docstring)."""
+    result, wall = _ours(task, data, seed, refit=False)
+    best = result.search_.records_[result.search_.best_index_]
+    peaks = [int(np.nanargmax(curve)) + 1 for curve in best.curve]
+    refit = _refit_of(result)
+    # Where the refit trains on every row it has no stopper to hold back.
+    fired = not refit_every_row(result.search_.estimator, best, "auto") and min(peaks) > 1
+    out: dict[str, Any] = {
+        "course": None,
+        "wall": wall,
+        "chosen": result.best_params_,
+        "fold_peaks": peaks,
+        "fold_stops": list(best.fold_epochs),
+        "fired": fired,
+    }
+    ways: dict[str, Callable[..., Any]] = {"defaults": refit}
+    if fired:
+        ways["floor"] = lambda seed: with_floor(refit(seed=seed), min(peaks))
+    for way, make in ways.items():
+        members, singles = _retrain(task, data, make, (seed, seed + 100))
+        mean = voting_ensemble(members, data.X_train, data.y_train)
+        out[way] = {"members": singles, **_scored(task, data, mean)}
+    out["rule"] = out["floor" if fired else "defaults"]
+    return out
+
+
+def choose_floor(measured: dict[str, list[dict[str, Any]]]) -> bool:
+    """Fixed before the ``floor`` phase ran: the floor becomes the default when it fired
+    at least once, the mean over the rows where it fired of (its validation score - the
+    defaults'), both means of two retrainings, is > 0 (it must win where it acts: a
+    median over seeds where it did not fire is mostly ties), and on every dataset the
+    median over seeds of that difference is >= 0."""
+    fired = [r for rows in measured.values() for r in rows if r["fired"]]
+    if not fired:
+        return False
+    if statistics.fmean(r["floor"]["valid"] - r["defaults"]["valid"] for r in fired) <= 0:
+        return False
+    for rows in measured.values():
+        gains = [r["rule"]["valid"] - r["defaults"]["valid"] for r in rows]
+        if statistics.median(gains) < 0:
+            return False
+    return True
+
+
+def _print_floor(name: str, rows: list[dict[str, Any]]) -> None:
+    print(f"\n## {name}: refit early stopping from epoch 1 vs from the folds' earliest peak")
+    for r in rows:
+        print(f"seed {r['seed']}: chose {r['chosen']}; fold peaks {r['fold_peaks']}, "
+              f"fold stops {r['fold_stops']}")  # fmt: skip
+        for way in ("defaults", "floor"):
+            if way in r:
+                w = r[way]
+                epochs = [m["epochs"] for m in w["members"]]
+                singles = [round(m["valid"], 4) for m in w["members"]]
+                print(f"  {way}: valid {w['valid']:.4f} test {w['test']:.4f} "
+                      f"(epochs {epochs}, each {singles})", flush=True)  # fmt: skip
+
+
 def choose_fixed_epochs(measured: dict[str, list[dict[str, Any]]]) -> bool:
     """Fixed before the ``epochs`` phase ran: retraining for the folds' peak epoch count
     on every row beats retraining with early stopping when, on every dataset, the median
@@ -901,6 +986,11 @@ _PHASES: dict[str, _Phase] = {
         measure_guard,
         _print_guard,
         (("guard_chosen", choose_guard, "the guarded refit chosen"),),
+    ),
+    "floor": _Phase(
+        measure_floor,
+        _print_floor,
+        (("floor_chosen", choose_floor, "the floored refit chosen"),),
     ),
     "headline": _Phase(None, _print_headline),
 }
