@@ -216,6 +216,30 @@ def defaults_idle(name: str) -> str:
     return _per_seed(name, header, cells)
 
 
+def defaults_guard(name: str) -> str:
+    """The defaults' two retrainings vs the guard's (validation), with each retraining's
+    epochs and score on the rows its early stopping held back."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        members = [
+            f"{show(m['valid'])} ({m['epochs']} ep, held back "
+            f"{'-' if m['held_back'] is None else show(m['held_back'])})"
+            for m in r["members"]
+        ]
+        return [
+            show(r["floor"]),
+            "; ".join(members),
+            ", ".join(str(i + 1) for i in r["kept"]),
+            show(r["defaults"]["valid"]),
+            show(r["guard"]["valid"]),
+            f"{r['guard']['valid'] - r['defaults']['valid']:+.4f}",
+        ]
+
+    header = ["best trial's worst fold", "retrainings: validation (epochs, held back)",
+              "guard keeps", "defaults (first 2)", "guard", "guard better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
 def defaults_rules(name: str) -> str:
     """Early-stopping rules replayed on the no-early-stopping curves (median over seeds)."""
     data = _defaults(name)
@@ -259,6 +283,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "defaults-epochs": lambda: defaults_epochs("defaults-epochs-2026-11-30.json"),
     "defaults-pooled": lambda: defaults_pooled("defaults-pooled-2026-12-02.json"),
     "defaults-idle": lambda: defaults_idle("defaults-idle-2026-12-02.json"),
+    "defaults-guard": lambda: defaults_guard("defaults-guard-2026-12-02.json"),
     "defaults-rules": lambda: defaults_rules("defaults-measure-2026-11-30.json"),
 }
 
