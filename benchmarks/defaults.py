@@ -251,6 +251,23 @@ def _retrain(
     return members, singles
 
 
+def _holds_everywhere(measured: dict[str, list[dict[str, Any]]], new: str, old: str) -> bool:
+    """On every dataset, the median over seeds of (``new``'s validation score - ``old``'s),
+    paired by seed, is >= 0: the test every refit criterion here shares."""
+    for rows in measured.values():
+        if statistics.median(r[new]["valid"] - r[old]["valid"] for r in rows) < 0:
+            return False
+    return True
+
+
+def _mean_of_two(task: Task, data: Dataset, seed: int, make: Callable[..., Any]) -> dict[str, Any]:
+    """``make`` retrained with seeds ``seed`` and ``seed + 100`` (as ``refit="all"``
+    seeds them), averaged: each retraining's record and the mean's scores."""
+    members, singles = _retrain(task, data, make, (seed, seed + 100))
+    mean = voting_ensemble(members, data.X_train, data.y_train)
+    return {"members": singles, **_scored(task, data, mean)}
+
+
 def _course(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """The course's recipe as written: wall time, its choice, validation and test scores."""
     run = run_course_recipe(data, task.build, epochs=task.epochs, seed=seed)
@@ -392,9 +409,7 @@ def measure_epochs(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
         make = functools.partial(
             make_estimator, task.build, task.kind, **settings, **result.best_params_
         )
-        members, singles = _retrain(task, data, make, (seed, seed + 100))
-        mean = voting_ensemble(members, data.X_train, data.y_train)
-        out[way] = {"members": singles, **_scored(task, data, mean)}
+        out[way] = _mean_of_two(task, data, seed, make)
     return out
 
 
@@ -430,11 +445,7 @@ def choose_pooled(measured: dict[str, list[dict[str, Any]]]) -> bool:
     and three fold models) replaces the mean of the two retrainings as the default when,
     on every dataset, the median over seeds of (its validation score - the two
     retrainings' mean's) is >= 0. It trains nothing more, so a tie goes to it."""
-    for rows in measured.values():
-        gains = [r["pooled"]["valid"] - r["retrain_mean"]["valid"] for r in rows]
-        if statistics.median(gains) < 0:
-            return False
-    return True
+    return _holds_everywhere(measured, "pooled", "retrain_mean")
 
 
 def _print_pooled(name: str, rows: list[dict[str, Any]]) -> None:
@@ -466,9 +477,7 @@ def measure_idle(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     if idle:
         ways["every_row"] = lambda seed: without_early_stopping(refit(seed=seed))
     for way, make in ways.items():
-        members, singles = _retrain(task, data, make, (seed, seed + 100))
-        mean = voting_ensemble(members, data.X_train, data.y_train)
-        out[way] = {"members": singles, **_scored(task, data, mean)}
+        out[way] = _mean_of_two(task, data, seed, make)
     # The rule under test: every row when the folds' early stopping was idle, else as now.
     out["rule"] = out["every_row" if idle else "early_stopping"]
     return out
@@ -481,11 +490,7 @@ def choose_idle(measured: dict[str, list[dict[str, Any]]]) -> bool:
     validation score - the defaults'), both means of two retrainings, is >= 0."""
     if not any(r["idle"] for rows in measured.values() for r in rows):
         return False
-    for rows in measured.values():
-        gains = [r["rule"]["valid"] - r["early_stopping"]["valid"] for r in rows]
-        if statistics.median(gains) < 0:
-            return False
-    return True
+    return _holds_everywhere(measured, "rule", "early_stopping")
 
 
 def _print_idle(name: str, rows: list[dict[str, Any]]) -> None:
@@ -578,11 +583,7 @@ def choose_guard(measured: dict[str, list[dict[str, Any]]]) -> bool:
     score - the defaults'), both means of two retrainings, is >= 0."""
     if not any(r["fired"] for rows in measured.values() for r in rows):
         return False
-    for rows in measured.values():
-        gains = [r["guard"]["valid"] - r["defaults"]["valid"] for r in rows]
-        if statistics.median(gains) < 0:
-            return False
-    return True
+    return _holds_everywhere(measured, "guard", "defaults")
 
 
 def _fmt(value: float | None) -> str:
@@ -670,9 +671,7 @@ def measure_floor(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     if fired:
         ways["floor"] = lambda seed: with_floor(refit(seed=seed), min(peaks))
     for way, make in ways.items():
-        members, singles = _retrain(task, data, make, (seed, seed + 100))
-        mean = voting_ensemble(members, data.X_train, data.y_train)
-        out[way] = {"members": singles, **_scored(task, data, mean)}
+        out[way] = _mean_of_two(task, data, seed, make)
     out["rule"] = out["floor" if fired else "defaults"]
     return out
 
@@ -688,11 +687,7 @@ def choose_floor(measured: dict[str, list[dict[str, Any]]]) -> bool:
         return False
     if statistics.fmean(r["floor"]["valid"] - r["defaults"]["valid"] for r in fired) <= 0:
         return False
-    for rows in measured.values():
-        gains = [r["rule"]["valid"] - r["defaults"]["valid"] for r in rows]
-        if statistics.median(gains) < 0:
-            return False
-    return True
+    return _holds_everywhere(measured, "rule", "defaults")
 
 
 def _print_floor(name: str, rows: list[dict[str, Any]]) -> None:
@@ -713,11 +708,7 @@ def choose_fixed_epochs(measured: dict[str, list[dict[str, Any]]]) -> bool:
     """Fixed before the ``epochs`` phase ran: retraining for the folds' peak epoch count
     on every row beats retraining with early stopping when, on every dataset, the median
     over seeds of (its validation score - early stopping's), both means of two, is >= 0."""
-    for rows in measured.values():
-        gains = [r["fixed_epochs"]["valid"] - r["early_stopping"]["valid"] for r in rows]
-        if statistics.median(gains) < 0:
-            return False
-    return True
+    return _holds_everywhere(measured, "fixed_epochs", "early_stopping")
 
 
 def _print_epochs(name: str, rows: list[dict[str, Any]]) -> None:
