@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
         "all the epochs, 'auto' on every row when it stopped none of the best trial's folds "
         "(default: search()'s)",
     )
+    s.add_argument(
+        "--no-refit-guard",
+        action="store_true",
+        help="with --refit all: keep every retraining, even one that scores below the best "
+        "trial's worst fold on the rows its early stopping held back",
+    )
     s.add_argument("--storage", default=None, help="Optuna storage URL for the trial ledger")
     s.add_argument("--study-name", default=None, help="ledger study name (resumes if it exists)")
     s.add_argument("--data-dir", default=None, help="a folder holding the dataset files")
@@ -93,6 +99,7 @@ def _refit_options(args: argparse.Namespace) -> dict[str, Any]:
         "refit_early_stopping": {"auto": "auto", "true": True, "false": False}.get(
             args.refit_early_stopping or ""
         ),
+        "refit_guard": False if args.no_refit_guard else None,
     }
     return {k: v for k, v in given.items() if v is not None}
 

@@ -88,13 +88,13 @@ from benchmarks.datasets import Dataset, load_california_housing, load_fashion_m
 from benchmarks.recipe import run_course_recipe
 from models import (
     classifier_mlp,
-    has_early_stopping,
+    held_back,
     make_estimator,
     regression_mlp,
     without_early_stopping,
 )
 from search import search
-from search._refit import refit_every_row, voting_ensemble
+from search._refit import guarded, refit_every_row, voting_ensemble
 from spaces import california_mlp
 
 __all__ = ["RULES", "Rule", "main", "replay"]
@@ -508,28 +508,10 @@ GUARD_SEEDS = 4  # retrainings the guard may draw from; the defaults use the fir
 
 
 def _held_back_score(task: Task, estimator: Any, data: Dataset) -> float | None:
-    """``estimator``'s score on the training rows its early stopping held back (the last
-    ``validation_split``, as Keras cuts them); None when it held none back."""
-    fraction = float(getattr(estimator, "validation_split", 0.0) or 0.0)
-    if not fraction or not has_early_stopping(estimator):
-        return None
-    at = int(math.floor(len(data.X_train) * (1.0 - fraction)))
-    return _score(task.scoring, estimator, data.X_train[at:], data.y_train[at:])
-
-
-def guarded(checks: list[float | None], floor: float, k: int = 2) -> list[int]:
-    """Indices of the ``k`` retrainings the guard keeps: the first ``k`` whose held-back
-    score (None: nothing held back, always accepted) is at least ``floor``, filled in,
-    when fewer pass, by the rejected ones with the best held-back scores.
-
-    >>> guarded([0.30, None, 0.40], floor=0.35)
-    [1, 2]
-    >>> guarded([0.30, 0.20, 0.40, 0.10], floor=0.5)
-    [2, 0]
-    """
-    passed = [i for i, c in enumerate(checks) if _passes(c, floor)]
-    failed = [(c, i) for i, c in enumerate(checks) if c is not None and c < floor]
-    return (passed + [i for _, i in sorted(failed, reverse=True)])[:k]
+    """``estimator``'s score on the training rows its early stopping held back; None when
+    it held none back."""
+    rows = held_back(estimator, data.X_train, data.y_train)
+    return None if rows is None else _score(task.scoring, estimator, *rows)
 
 
 def _passes(check: float | None, floor: float) -> bool:
@@ -555,7 +537,7 @@ def measure_guard(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     for single, check in zip(singles, checks, strict=True):
         single["held_back"] = check
     floor = min(best.fold_scores)
-    kept = guarded(checks, floor)
+    kept = guarded(checks, floor, k=2)
     out: dict[str, Any] = {
         "course": None,
         "wall": wall,
@@ -768,6 +750,9 @@ def headline(task: Task, data: Dataset, seed: int, course: dict[str, Any] | None
                 "refit_models",
                 "refit_early_stopping",
                 "refit_every_row",
+                "refit_guard",
+                "refit_held_back",
+                "refit_kept",
             )
         },
     }

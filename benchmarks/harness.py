@@ -192,7 +192,11 @@ def _run_strategy_cell(
         "history": _history(result.best_estimator_) or _trial_curve(result),
         "settings": result.settings,
         "refit": _refit_data(
-            strategy, plan, result.settings["refit_models"], result.settings["refit_every_row"]
+            strategy,
+            plan,
+            result.settings["refit_models"],
+            result.settings["refit_every_row"],
+            replaced=_replaced(result.settings.get("refit_kept", [])),
         ),
         **_test_metrics(data.task, result.best_estimator_, data),
     }
@@ -414,15 +418,25 @@ def _plan_settings(plan: DatasetPlan, rows: list[str]) -> dict[str, Any]:
     }
 
 
-def _refit_data(row: str, plan: DatasetPlan, models: int = 1, every_row: bool = False) -> str:
+def _replaced(kept: list[int]) -> int:
+    """How many retrainings ``refit_guard`` replaced, from the indices it kept."""
+    return sum(1 for i in kept if i >= len(kept))
+
+
+def _refit_data(
+    row: str, plan: DatasetPlan, models: int = 1, every_row: bool = False, replaced: int = 0
+) -> str:
     """What the row's returned model was trained on (the report states it per row);
     ``models``: how many refits our search averaged; ``every_row``: they trained without
-    early stopping (``refit_early_stopping``)."""
+    early stopping (``refit_early_stopping``); ``replaced``: how many of them the guard
+    (``refit_guard``) drew with later seeds."""
     if row == BASELINE:
         return "train (the recipe's refit)"
     refits = "refit" if models == 1 else f"mean of {models} refits"
     if every_row:
         refits += ", every row, no early stopping"
+    if replaced:
+        refits += f", {replaced} replaced by the guard"
     if isinstance(plan.cv, int):
         return f"train ({refits} on all of it)"
     return f"train + valid ({refits})"

@@ -363,11 +363,17 @@ def _eager_split(
     arrays = isinstance(X, np.ndarray) and isinstance(y, np.ndarray)
     if not fraction or given is not None or not arrays:
         return None
-    at = int(math.floor(len(X) * (1.0 - float(fraction))))
+    at = _split_at(len(X), float(fraction))
     if at in (0, len(X)):
         return None  # Keras raises its own error for a split that leaves one side empty
     weights = (None, None) if sample_weight is None else (sample_weight[:at], sample_weight[at:])
     return (X[:at], y[:at], weights[0]), (X[at:], y[at:], weights[1])
+
+
+def _split_at(n_rows: int, fraction: float) -> int:
+    """Where Keras's ``validation_split=fraction`` cuts ``n_rows``: the rows from here on
+    are held back."""
+    return int(math.floor(n_rows * (1.0 - fraction)))
 
 
 class _EagerValidation(keras.callbacks.Callback):
@@ -461,6 +467,22 @@ def has_early_stopping(estimator: Any) -> bool:
     """Whether ``estimator`` stops early: a Keras ``EarlyStopping`` among its callbacks."""
     callbacks = estimator.get_params().get("callbacks") or []
     return any(isinstance(c, keras.callbacks.EarlyStopping) for c in callbacks)
+
+
+def held_back(estimator: Any, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows of ``X, y`` that ``estimator``'s early stopping holds back when it fits
+    them (the last ``validation_split``, as Keras cuts them); None when it holds none back.
+
+    >>> from models import make_estimator, regression_mlp
+    >>> X, y = np.zeros((50, 2)), np.arange(50.0)
+    >>> held_back(make_estimator(regression_mlp, "regression"), X, y)[1]
+    array([45., 46., 47., 48., 49.])
+    """
+    fraction = float(estimator.get_params().get("validation_split") or 0.0)
+    if not fraction or not has_early_stopping(estimator):
+        return None
+    at = _split_at(len(X), fraction)
+    return X[at:], y[at:]
 
 
 def without_early_stopping(estimator: Any) -> Any:

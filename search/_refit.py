@@ -9,6 +9,12 @@
   the same way; the fold ensemble is what k-fold cross-validation already paid for.
 - ``False``: none.
 
+``refit_guard`` checks ``"all"``'s retrainings where they keep early stopping: a
+retraining whose score on the rows its stopper held back is below the best trial's worst
+fold score (a stopper tripped by a noisy curve, keeping an early epoch) is replaced by the
+next seed's, up to twice ``refit_models`` retrainings; when too few pass, the best of the
+rejected fill in (``guarded``).
+
 ``refit_early_stopping`` says how ``"all"`` retrains: ``True`` with the estimator's own
 early stopping (scikit-learn's refit: the estimator as given); ``"auto"`` on every row for
 all the epochs, without early stopping, when it stopped none of the best trial's folds
@@ -29,7 +35,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.ensemble import VotingClassifier, VotingRegressor
 from sklearn.frozen import FrozenEstimator
 
-from models import has_early_stopping, unpack_model
+from models import has_early_stopping, held_back, unpack_model
 from search._fit import TrialOutcome, TrialSpec
 from search._pool import Died, Done, InProcessPool, Pool
 from search.trial import Trial
@@ -38,6 +44,9 @@ __all__ = [
     "REFIT_CHOICES",
     "check_refit",
     "check_refit_early_stopping",
+    "check_refit_guard",
+    "guarded",
+    "held_back_score",
     "refit_every_row",
     "refit_seeds",
     "retrain_members",
@@ -72,6 +81,26 @@ def check_refit_early_stopping(value: object) -> bool | str:
         f"False (on every row for all the epochs) or 'auto' (on every row when early "
         f"stopping stopped none of the best trial's folds), got {value!r}."
     )
+
+
+def check_refit_guard(value: object, estimator: Any = None) -> bool:
+    """``refit_guard`` as given, once it is a bool that ``estimator`` (if given) can
+    honour: the guard's further retrainings are seeded from the estimator's int ``seed``."""
+    if not isinstance(value, bool):
+        raise ValueError(
+            f"refit_guard must be True (replace retrainings that score below the best "
+            f"trial's worst fold on the rows their early stopping held back) or False, "
+            f"got {value!r}."
+        )
+    if value and estimator is not None and has_early_stopping(estimator):
+        seed = estimator.get_params().get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise ValueError(
+                f"refit_guard=True seeds its further retrainings from the estimator's int "
+                f"'seed' parameter, but {type(estimator).__name__} has seed={seed!r}; use "
+                "a models.make_estimator estimator with a seed, or refit_guard=False."
+            )
+    return value
 
 
 def refit_every_row(estimator: Any, trial: Trial, policy: bool | str) -> bool:
@@ -121,6 +150,28 @@ def refit_seeds(estimator: Any, n_models: object) -> list[dict[str, int]]:
             "models.make_estimator estimator with a seed, or refit_models=1."
         )
     return [{}] + [{"seed": seed + 100 * i} for i in range(1, n_models)]
+
+
+def held_back_score(estimator: Any, scorer: Any, X: np.ndarray, y: np.ndarray) -> float | None:
+    """``scorer``'s score of the trained ``estimator`` on the rows of ``X, y`` its early
+    stopping held back while it trained on them; None when it held none back."""
+    rows = held_back(estimator, X, y)
+    return None if rows is None else float(scorer(estimator, *rows))
+
+
+def guarded(checks: list[float | None], floor: float, k: int) -> list[int]:
+    """Indices of the ``k`` retrainings the guard keeps: the first ``k`` whose held-back
+    score (None: nothing held back, always accepted) is at least ``floor``, filled in,
+    when fewer pass, by the rejected ones with the best held-back scores.
+
+    >>> guarded([0.30, None, 0.40], floor=0.35, k=2)
+    [1, 2]
+    >>> guarded([0.30, 0.20, 0.40, 0.10], floor=0.5, k=2)
+    [2, 0]
+    """
+    passed = [i for i, c in enumerate(checks) if c is None or c >= floor]
+    failed = [(c, i) for i, c in enumerate(checks) if c is not None and c < floor]
+    return (passed + [i for _, i in sorted(failed, reverse=True)])[:k]
 
 
 def retrain_members(

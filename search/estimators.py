@@ -22,13 +22,16 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 
-from models import search_process, without_early_stopping
+from models import has_early_stopping, search_process, without_early_stopping
 from search._fit import TrialData, TrialSpec, fit_trial
 from search._parallel import dask_client, dask_slots, default_tf_threads
 from search._pool import DaskPool, InProcessPool, Pool, process_pool
 from search._refit import (
     check_refit,
     check_refit_early_stopping,
+    check_refit_guard,
+    guarded,
+    held_back_score,
     refit_every_row,
     refit_seeds,
     retrain_members,
@@ -91,6 +94,11 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             estimator's early stopping, as the trials did; ``"auto"``: on every row for all
             the epochs, without it, when it stopped none of the best trial's folds (the
             rows it holds out then stopped nothing); ``False``: always so.
+        refit_guard: with ``refit="all"`` retraining under early stopping, replace a
+            retraining that scores below the best trial's worst fold on the rows its
+            stopper held back with the next seed's, up to ``2 * refit_models``
+            retrainings (``False``, default: keep every retraining, as scikit-learn's
+            refit). ``refit_held_back_`` and ``refit_kept_`` say what it saw and kept.
         cv: anything ``check_cv`` takes; the splits are computed once.
         seed: seeds the strategy's proposals.
         storage, study_name: the ledger (an Optuna storage URL, best as a ``StorageURL``
@@ -128,6 +136,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         refit: bool | str = True,
         refit_models: int = 1,
         refit_early_stopping: bool | str = True,
+        refit_guard: bool = False,
         cv: Any = None,
         seed: int = 0,
         storage: str | StorageURL | None = None,
@@ -147,6 +156,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.refit = refit
         self.refit_models = refit_models
         self.refit_early_stopping = refit_early_stopping
+        self.refit_guard = refit_guard
         self.cv = cv
         self.seed = seed
         self.storage = storage
@@ -181,6 +191,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         check_int("seed", self.seed, 0)
         refit_seeds(self.estimator, self.refit_models)
         check_refit_early_stopping(self.refit_early_stopping)
+        check_refit_guard(self.refit_guard, self.estimator)
         if self.refit_models != 1 and check_refit(self.refit) != "all":
             raise ValueError(
                 f"refit_models={self.refit_models!r} averages retrainings, which only "
@@ -257,6 +268,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             self.best_params_ = dict(self.records_[index].params)
             self.best_score_ = float(self.records_[index].score)
             self.refit_every_row_ = False
+            self.refit_held_back_: list[float | None] = []
+            self.refit_kept_: list[int] = []
             if refit is not None:
                 refit_start = time.perf_counter()
                 if refit == "all":
@@ -286,7 +299,36 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
                 without_early_stopping(estimator),
             )
         members = retrain_members(pool, estimator, template, best, seeds, X, y, fit_params)
+        if self.refit_guard and has_early_stopping(template):
+            members = self._guard(pool, estimator, template, best, members, X, y, fit_params)
         return voting_ensemble(members, X, y, prefix="refit")
+
+    def _guard(
+        self,
+        pool: Pool,
+        estimator: Any,
+        template: Any,
+        params: dict[str, Any],
+        members: list[Any],
+        X: np.ndarray,
+        y: np.ndarray,
+        fit_params: dict[str, Any],
+    ) -> list[Any]:
+        """``refit_guard``: ``members`` checked on the rows their early stopping held back
+        against the best trial's worst fold score; as many again retrained with the next
+        seeds when any falls short, and the first ``len(members)`` that pass kept."""
+        k = len(members)
+        floor = min(self.records_[self.best_index_].fold_scores)
+        checks = [held_back_score(m, self.scorer_, X, y) for m in members]
+        if any(c is not None and c < floor for c in checks):
+            more = refit_seeds(self.estimator, 2 * k)[k:]
+            members = members + retrain_members(
+                pool, estimator, template, params, more, X, y, fit_params
+            )
+            checks += [held_back_score(m, self.scorer_, X, y) for m in members[k:]]
+        self.refit_held_back_ = checks
+        self.refit_kept_ = guarded(checks, floor, k)
+        return [members[i] for i in self.refit_kept_]
 
     def _keep_trial(
         self, X: np.ndarray, y: np.ndarray, fit_params: dict[str, Any], kept: Any

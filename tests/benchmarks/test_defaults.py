@@ -20,7 +20,6 @@ from benchmarks.defaults import (
     choose_idle,
     choose_pooled,
     choose_refit,
-    guarded,
     main,
     replay,
     retrain_ways,
@@ -116,17 +115,6 @@ def test_the_idle_criterion_needs_the_rule_to_fire_and_every_dataset_to_hold() -
     assert choose_idle({"a": [row(0.9, 0.8)] * 3, "b": quiet})
     assert not choose_idle({"b": quiet})  # nothing was measured
     assert not choose_idle({"a": [row(0.9, 0.8)] * 3, "b": [row(0.7, 0.8)] * 3})
-
-
-def test_the_guard_keeps_the_first_two_retrainings_that_meet_the_folds_worst_score() -> None:
-    # MSE as scikit-learn scores it (greater is better): the worst fold scored -0.31.
-    assert guarded([-0.30, -0.29, -0.28, -0.27], floor=-0.31) == [0, 1]
-    assert guarded([-0.53, -0.30, -0.39, -0.29], floor=-0.31) == [1, 3]
-    # Nothing held back (trained on every row): nothing to check, always kept.
-    assert guarded([None, -0.40, None], floor=-0.31) == [0, 2]
-    # Too few pass: the rejected ones with the best held-back scores fill in.
-    assert guarded([-0.50, -0.30, -0.45, -0.60], floor=-0.31) == [1, 2]
-    assert guarded([-0.50, -0.40, -0.45, -0.60], floor=-0.31) == [1, 2]
 
 
 def test_the_guard_criterion_needs_it_to_fire_and_every_dataset_to_hold() -> None:

@@ -107,6 +107,18 @@ def test_the_recipe_row_names_where_it_departs_from_the_course() -> None:
     assert n_iter.startswith("n_iter=16, the trial budget") and "n_iter=10" in n_iter
 
 
+def test_the_report_says_what_the_returned_model_was_trained_on() -> None:
+    from benchmarks.harness import _refit_data, _replaced
+
+    plan = PROFILES["quick"].plans["california"]
+    assert _refit_data(BASELINE, plan) == "train (the recipe's refit)"
+    assert "mean of 2 refits" in _refit_data("random", plan, 2)
+    assert "every row, no early stopping" in _refit_data("random", plan, 2, every_row=True)
+    # The guard kept the second and fourth of four retrainings: one was drawn later.
+    assert _replaced([1, 3]) == 1 and _replaced([0, 1]) == 0 and _replaced([]) == 0
+    assert "1 replaced by the guard" in _refit_data("random", plan, 2, replaced=1)
+
+
 def test_cells_are_keyed_on_their_settings() -> None:
     from benchmarks.harness import cell_settings
 

@@ -296,3 +296,122 @@ def test_refit_early_stopping_refuses_anything_else_naming_the_choices(reg_data,
             "random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit_early_stopping=bad,
             **FAST,
         )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------
+# refit_guard
+# ---------------------------------------------------------------------------------------
+# The "stopped a fold" settings: the refit keeps early stopping, so the guard checks it.
+STOPPING = {**IDLE, "epochs": 5, "patience": 0, "min_delta": 0.5}
+
+
+def _scripted(monkeypatch, scores):
+    """Make the guard see ``scores`` (relative to the best trial's worst fold) in turn."""
+    import search.estimators
+
+    seen = iter(scores)
+    real = search.estimators.held_back_score
+
+    def fake(estimator, scorer, X, y):
+        real(estimator, scorer, X, y)  # still computable on every member
+        return next(seen)
+
+    monkeypatch.setattr(search.estimators, "held_back_score", fake)
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_the_guard_replaces_a_retraining_that_misses_the_worst_fold(
+    reg_data, monkeypatch, n_jobs
+) -> None:
+    X, y = reg_data
+    _scripted(monkeypatch, [-1e9, 0.0, -1e9, 0.0])  # seeds 4, 104 | 204, 304
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, n_jobs=n_jobs,
+                    **STOPPING)  # fmt: skip
+    assert not result.settings["refit_every_row"]
+    assert result.settings["refit_held_back"] == [-1e9, 0.0, -1e9, 0.0]
+    # The first two that pass, in seed order: 104 and 304.
+    assert result.settings["refit_kept"] == [1, 3]
+    assert [m.get_params()["seed"] for m in _members(result.best_estimator_)] == [104, 304]
+
+
+def test_the_guard_trains_no_more_when_every_retraining_passes(reg_data, monkeypatch) -> None:
+    X, y = reg_data
+    _scripted(monkeypatch, [0.0, 0.0])
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, **STOPPING)
+    assert result.settings["refit_held_back"] == [0.0, 0.0]
+    assert result.settings["refit_kept"] == [0, 1]
+    assert [m.get_params()["seed"] for m in _members(result.best_estimator_)] == [4, 104]
+
+
+def test_when_too_few_pass_the_guard_keeps_the_best_rejected(reg_data, monkeypatch) -> None:
+    X, y = reg_data
+    _scripted(monkeypatch, [-5e9, -1e9, -4e9, -2e9])
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, **STOPPING)
+    assert result.settings["refit_kept"] == [1, 3]
+    assert [m.get_params()["seed"] for m in _members(result.best_estimator_)] == [104, 304]
+
+
+def test_without_the_guard_every_retraining_is_kept(reg_data, monkeypatch) -> None:
+    X, y = reg_data
+    _scripted(monkeypatch, [])  # it would raise StopIteration if the guard looked
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit_guard=False,
+                    **STOPPING)  # fmt: skip
+    assert result.settings["refit_guard"] is False and result.settings["refit_kept"] == []
+    assert [m.get_params()["seed"] for m in _members(result.best_estimator_)] == [4, 104]
+
+
+def test_the_guard_has_nothing_to_check_on_an_every_row_refit(reg_data, monkeypatch) -> None:
+    X, y = reg_data
+    _scripted(monkeypatch, [])
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, **IDLE)
+    assert result.settings["refit_every_row"] and result.settings["refit_held_back"] == []
+
+
+def test_the_held_back_score_is_the_score_on_the_rows_early_stopping_watched(reg_data) -> None:
+    from sklearn.metrics import get_scorer
+
+    from models import make_estimator, without_early_stopping
+    from search._refit import held_back_score
+
+    X, y = reg_data
+    est = make_estimator(tiny_regressor, "regression", epochs=3, seed=0, units=2,
+                         learning_rate=0.1).fit(X, y)  # fmt: skip
+    scorer = get_scorer("neg_mean_squared_error")
+    # Keras's validation_split=0.1 of 90 rows: the last 9, as its stopper watched them.
+    assert held_back_score(est, scorer, X, y) == pytest.approx(scorer(est, X[81:], y[81:]))
+    # Its val_loss (MSE) for the weights it kept is the same number.
+    assert -held_back_score(est, scorer, X, y) == pytest.approx(
+        min(est.history_["val_loss"]), rel=1e-5
+    )
+    assert held_back_score(without_early_stopping(est).fit(X, y), scorer, X, y) is None
+
+
+def test_the_guard_keeps_the_first_retrainings_that_meet_the_folds_worst_score() -> None:
+    from search._refit import guarded
+
+    # MSE as scikit-learn scores it (greater is better): the worst fold scored -0.31.
+    assert guarded([-0.30, -0.29, -0.28, -0.27], floor=-0.31, k=2) == [0, 1]
+    assert guarded([-0.53, -0.30, -0.39, -0.29], floor=-0.31, k=2) == [1, 3]
+    # Nothing held back (trained on every row): nothing to check, always kept.
+    assert guarded([None, -0.40, None], floor=-0.31, k=2) == [0, 2]
+    # Too few pass: the rejected ones with the best held-back scores fill in.
+    assert guarded([-0.50, -0.30, -0.45, -0.60], floor=-0.31, k=2) == [1, 2]
+    assert guarded([-0.50, -0.40, -0.45, -0.60], floor=-0.31, k=2) == [1, 2]
+    assert guarded([-0.50, -0.40], floor=-0.31, k=1) == [1]
+
+
+@pytest.mark.parametrize("bad", ["yes", None, 1])
+def test_refit_guard_refuses_anything_but_a_bool(reg_data, bad) -> None:
+    X, y = reg_data
+    with pytest.raises(ValueError, match=r"refit_guard must be True .* or False, got"):
+        search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit_guard=bad, **FAST)
+
+
+def test_the_guard_needs_a_seed_to_draw_more_retrainings(reg_data) -> None:
+    from models import make_estimator
+    from search import SpaceSearchCV
+
+    X, y = reg_data
+    unseeded = make_estimator(tiny_regressor, "regression", seed=None, units=2, learning_rate=0.1)
+    with pytest.raises(ValueError, match=r"refit_guard=True seeds .* has seed=None"):
+        SpaceSearchCV(unseeded, TINY_SPACE, refit_guard=True).fit(X, y)
