@@ -89,13 +89,6 @@ def test_trial_refit_of_a_resumed_best_trial_trains_its_folds_again(reg_data, tm
         assert searcher.scorer_(member, X[test], y[test]) == pytest.approx(fold_score, abs=1e-4)
 
 
-@pytest.mark.parametrize("bad", ["best", "All", 1, None])
-def test_refit_rejects_anything_else_naming_the_choices(reg_data, bad) -> None:
-    X, y = reg_data
-    with pytest.raises(ValueError, match=r"refit must be True/'all'.*'trial'.*False"):
-        search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit=bad, **FAST)
-
-
 def test_refit_models_averages_retrainings_seeded_apart(reg_data) -> None:
     X, y = reg_data
     result = search(
@@ -288,14 +281,20 @@ def test_whether_to_refit_on_every_row_follows_the_best_trials_folds() -> None:
     assert not refit_every_row(plain, trial([9, 9, 9]), False)
 
 
-@pytest.mark.parametrize("bad", ["yes", None, 1])
-def test_refit_early_stopping_refuses_anything_else_naming_the_choices(reg_data, bad) -> None:
+_REFUSED = {
+    "refit": (("best", "All", 1, None), r"refit must be True/'all'.*'trial'.*False"),
+    "refit_early_stopping": (("yes", None, 1), r"refit_early_stopping must be True.*False.*'auto'"),
+    "refit_guard": (("yes", None, 1), r"refit_guard must be True .* or False, got"),
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "bad"), [(name, bad) for name, (bads, _) in _REFUSED.items() for bad in bads]
+)
+def test_refit_settings_refuse_anything_else_naming_the_choices(reg_data, name, bad) -> None:
     X, y = reg_data
-    with pytest.raises(ValueError, match=r"refit_early_stopping must be True.*False.*'auto'"):
-        search(
-            "random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit_early_stopping=bad,
-            **FAST,
-        )  # fmt: skip
+    with pytest.raises(ValueError, match=_REFUSED[name][1]):
+        search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, **{**FAST, name: bad})
 
 
 # ---------------------------------------------------------------------------------------
@@ -398,13 +397,6 @@ def test_the_guard_keeps_the_first_retrainings_that_meet_the_folds_worst_score()
     assert guarded([-0.50, -0.30, -0.45, -0.60], floor=-0.31, k=2) == [1, 2]
     assert guarded([-0.50, -0.40, -0.45, -0.60], floor=-0.31, k=2) == [1, 2]
     assert guarded([-0.50, -0.40], floor=-0.31, k=1) == [1]
-
-
-@pytest.mark.parametrize("bad", ["yes", None, 1])
-def test_refit_guard_refuses_anything_but_a_bool(reg_data, bad) -> None:
-    X, y = reg_data
-    with pytest.raises(ValueError, match=r"refit_guard must be True .* or False, got"):
-        search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit_guard=bad, **FAST)
 
 
 def test_the_guard_needs_a_seed_to_draw_more_retrainings(reg_data) -> None:
