@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         "(default: search()'s)",
     )
     s.add_argument(
+        "--no-refit-floor",
+        action="store_true",
+        help="with --refit all: let the refit's early stopping stop at any epoch, even before "
+        "the best trial's folds peaked",
+    )
+    s.add_argument(
         "--no-refit-guard",
         action="store_true",
         help="with --refit all: keep every retraining, even one that scores below the best "
@@ -99,6 +105,7 @@ def _refit_options(args: argparse.Namespace) -> dict[str, Any]:
         "refit_early_stopping": {"auto": "auto", "true": True, "false": False}.get(
             args.refit_early_stopping or ""
         ),
+        "refit_floor": False if args.no_refit_floor else None,
         "refit_guard": False if args.no_refit_guard else None,
     }
     return {k: v for k, v in given.items() if v is not None}

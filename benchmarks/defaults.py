@@ -68,7 +68,6 @@ of the training set so that a seed takes minutes; the full test set).
 from __future__ import annotations
 
 import argparse
-import copy
 import functools
 import json
 import math
@@ -91,6 +90,7 @@ from models import (
     held_back,
     make_estimator,
     regression_mlp,
+    stopping_from,
     without_early_stopping,
 )
 from search import search
@@ -615,24 +615,6 @@ def retrain_ways(
     return rows
 
 
-def with_floor(estimator: Any, epoch: int) -> Any:
-    """A clone of ``estimator`` whose early stopping watches no epoch before ``epoch``
-    (1-based): it cannot stop, nor keep weights, before it.
-
-    >>> from models import make_estimator, regression_mlp
-    >>> est = with_floor(make_estimator(regression_mlp, "regression"), 30)
-    >>> [c.start_from_epoch for c in est.callbacks if hasattr(c, "start_from_epoch")]
-    [29]
-    """
-    callbacks = []
-    for callback in estimator.get_params().get("callbacks") or []:
-        if isinstance(callback, keras.callbacks.EarlyStopping):
-            callback = copy.deepcopy(callback)
-            callback.start_from_epoch = max(0, epoch - 1)  # Keras counts epochs from 0
-        callbacks.append(callback)
-    return clone(estimator).set_params(callbacks=callbacks)
-
-
 def measure_floor(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """Phase ``floor`` for one dataset and seed (see the module docstring)."""
     result, wall = _ours(task, data, seed, refit=False)
@@ -651,7 +633,7 @@ def measure_floor(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     }
     ways: dict[str, Callable[..., Any]] = {"defaults": refit}
     if fired:
-        ways["floor"] = lambda seed: with_floor(refit(seed=seed), min(peaks))
+        ways["floor"] = lambda seed: stopping_from(refit(seed=seed), min(peaks))
     for way, make in ways.items():
         out[way] = _mean_of_two(task, data, seed, make)
     out["rule"] = out["floor" if fired else "defaults"]
@@ -750,6 +732,8 @@ def headline(task: Task, data: Dataset, seed: int, course: dict[str, Any] | None
                 "refit_models",
                 "refit_early_stopping",
                 "refit_every_row",
+                "refit_floor",
+                "refit_floor_epoch",
                 "refit_guard",
                 "refit_held_back",
                 "refit_kept",

@@ -240,6 +240,27 @@ def defaults_guard(name: str) -> str:
     return _per_seed(name, header, cells)
 
 
+def defaults_floor(name: str) -> str:
+    """The defaults' refit vs one whose stopper watches nothing before the folds' earliest
+    peak (validation, means of two retrainings), with the epochs each retraining ran."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        floor = r.get("floor")
+        epochs = lambda way: ", ".join(str(m["epochs"]) for m in way["members"])  # noqa: E731
+        return [
+            ", ".join(str(p) for p in r["fold_peaks"]),
+            ", ".join(str(e) for e in r["fold_stops"]),
+            f"{show(r['defaults']['valid'])} ({epochs(r['defaults'])})",
+            "not run (refit on every row)" if floor is None
+            else f"{show(floor['valid'])} ({epochs(floor)})",
+            f"{r['rule']['valid'] - r['defaults']['valid']:+.4f}",
+        ]  # fmt: skip
+
+    header = ["best trial's folds peaked at (epoch)", "folds trained", "defaults (epochs)",
+              "floor at the earliest peak (epochs)", "floor better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
 def defaults_rules(name: str) -> str:
     """Early-stopping rules replayed on the no-early-stopping curves (median over seeds)."""
     data = _defaults(name)
@@ -284,6 +305,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "defaults-pooled": lambda: defaults_pooled("defaults-pooled-2026-12-02.json"),
     "defaults-idle": lambda: defaults_idle("defaults-idle-2026-12-02.json"),
     "defaults-guard": lambda: defaults_guard("defaults-guard-2026-12-02.json"),
+    "defaults-floor": lambda: defaults_floor("defaults-floor-2026-12-02.json"),
     "defaults-rules": lambda: defaults_rules("defaults-measure-2026-11-30.json"),
 }
 

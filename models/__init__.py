@@ -19,6 +19,7 @@ from models._estimators import (
     held_back,
     make_estimator,
     search_process,
+    stopping_from,
     without_early_stopping,
 )
 from models._state import pack_model, unpack_model
@@ -48,6 +49,7 @@ __all__ = [
     "per_layer_regressor",
     "regression_mlp",
     "search_process",
+    "stopping_from",
     "unpack_model",
     "wide_deep",
     "without_early_stopping",

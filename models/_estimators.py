@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import gc
 import importlib.util
@@ -483,6 +484,25 @@ def held_back(estimator: Any, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray,
         return None
     at = _split_at(len(X), fraction)
     return X[at:], y[at:]
+
+
+def stopping_from(estimator: Any, epoch: int) -> Any:
+    """A clone of ``estimator`` whose early stopping watches no epoch before ``epoch``
+    (1-based): it can neither stop nor keep weights before it (Keras's
+    ``start_from_epoch``).
+
+    >>> from models import make_estimator, regression_mlp
+    >>> est = stopping_from(make_estimator(regression_mlp, "regression"), 30)
+    >>> [c.start_from_epoch for c in est.callbacks if hasattr(c, "start_from_epoch")]
+    [29]
+    """
+    callbacks = []
+    for callback in estimator.get_params().get("callbacks") or []:
+        if isinstance(callback, keras.callbacks.EarlyStopping):
+            callback = copy.deepcopy(callback)
+            callback.start_from_epoch = max(0, epoch - 1)  # Keras counts epochs from 0
+        callbacks.append(callback)
+    return clone(estimator).set_params(callbacks=callbacks)
 
 
 def without_early_stopping(estimator: Any) -> Any:

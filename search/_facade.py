@@ -23,7 +23,13 @@ from sklearn.model_selection import (
 from sklearn.utils.multiclass import type_of_target
 
 from models import deep_mlp, make_estimator, regression_mlp
-from search._refit import check_refit, check_refit_early_stopping, check_refit_guard
+from search._refit import (
+    REFIT_FLOOR,
+    check_flag,
+    check_refit,
+    check_refit_early_stopping,
+    check_refit_guard,
+)
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
 from search.estimators import SpaceSearchCV
 from search.ledger import StorageURL
@@ -80,6 +86,7 @@ def search(
     refit: bool | str = True,
     refit_models: int | None = None,
     refit_early_stopping: bool | str = "auto",
+    refit_floor: bool = True,
     refit_guard: bool = True,
     pruner: str | optuna.pruners.BasePruner | None = None,
 ) -> SearchResult:
@@ -133,10 +140,12 @@ def search(
     the ``epochs``, without early stopping, when it stopped none of the best trial's folds
     (they each trained every epoch: the rows it holds out stopped nothing), else with it;
     ``True``: always with it, ``False``: never (chosen on validation scores, as above).
-    ``refit_guard=True`` (default) checks retrainings that keep early stopping: one that
-    scores below the best trial's worst fold on the rows its stopper held back (a noisy
-    curve tripped it early) is replaced by the next seed's, up to twice ``refit_models``
-    retrainings; ``False`` keeps them all (chosen on validation scores, as above).
+    ``refit_floor=True`` (default): where they keep early stopping, it watches no epoch
+    before the earliest at which a fold of the best trial peaked (a noisy curve cannot
+    stop a retraining long before the folds' peaks). ``refit_guard=True`` (default)
+    checks them too: one that scores below the best trial's worst fold on the rows its
+    stopper held back is replaced by the next seed's, up to twice ``refit_models``
+    retrainings; ``False`` keeps them all (both chosen on validation scores, as above).
 
     ``pruner`` (with ``strategy="tpe"``): ``"median"``, ``"hyperband"`` or any
     ``optuna.pruners.BasePruner`` stops unpromising trials after an epoch of their first
@@ -172,6 +181,7 @@ def search(
         check_int("max_epochs_total", max_epochs_total, 1)
     check_int("seed", seed, 0)
     check_refit_early_stopping(refit_early_stopping)
+    check_flag("refit_floor", refit_floor, REFIT_FLOOR)
     check_refit_guard(refit_guard, None)
     if refit_models is None:
         refit_models = DEFAULT_REFIT_MODELS if check_refit(refit) == "all" else 1
@@ -222,6 +232,7 @@ def search(
         refit=refit,
         refit_models=refit_models,
         refit_early_stopping=refit_early_stopping,
+        refit_floor=refit_floor,
         refit_guard=refit_guard,
         cv=splitter,
         seed=seed,
@@ -257,6 +268,8 @@ def search(
         "refit_models": refit_models,
         "refit_early_stopping": refit_early_stopping,
         "refit_every_row": searcher.refit_every_row_,
+        "refit_floor": refit_floor,
+        "refit_floor_epoch": searcher.refit_floor_epoch_,
         "refit_guard": refit_guard,
         "refit_held_back": searcher.refit_held_back_,
         "refit_kept": searcher.refit_kept_,

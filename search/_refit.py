@@ -9,6 +9,11 @@
   the same way; the fold ensemble is what k-fold cross-validation already paid for.
 - ``False``: none.
 
+``refit_floor`` keeps ``"all"``'s early stopping, where it keeps it, from stopping (or
+keeping weights) before the earliest epoch at which a fold of the best trial peaked: a
+noisy SGD curve can trip a stopper long before the folds' peaks, and the refit then keeps
+an early epoch (``refit_floor_epoch``).
+
 ``refit_guard`` checks ``"all"``'s retrainings where they keep early stopping: a
 retraining whose score on the rows its stopper held back is below the best trial's worst
 fold score (a stopper tripped by a noisy curve, keeping an early epoch) is replaced by the
@@ -42,12 +47,15 @@ from search.trial import Trial
 
 __all__ = [
     "REFIT_CHOICES",
+    "REFIT_FLOOR",
+    "check_flag",
     "check_refit",
     "check_refit_early_stopping",
     "check_refit_guard",
     "guarded",
     "held_back_score",
     "refit_every_row",
+    "refit_floor_epoch",
     "refit_seeds",
     "retrain_members",
     "trial_estimator",
@@ -55,6 +63,7 @@ __all__ = [
 ]
 
 REFIT_CHOICES = ("all", "trial")
+REFIT_FLOOR = "keep the refit's early stopping from stopping before the best trial's folds peaked"
 
 
 def check_refit(refit: object) -> str | None:
@@ -83,16 +92,22 @@ def check_refit_early_stopping(value: object) -> bool | str:
     )
 
 
+def check_flag(name: str, value: object, what: str) -> bool:
+    """``value`` of the ``name`` switch, once it is a bool (``what`` says what True does)."""
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True ({what}) or False, got {value!r}.")
+    return value
+
+
 def check_refit_guard(value: object, estimator: Any = None) -> bool:
     """``refit_guard`` as given, once it is a bool that ``estimator`` (if given) can
     honour: the guard's further retrainings are seeded from the estimator's int ``seed``."""
-    if not isinstance(value, bool):
-        raise ValueError(
-            f"refit_guard must be True (replace retrainings that score below the best "
-            f"trial's worst fold on the rows their early stopping held back) or False, "
-            f"got {value!r}."
-        )
-    if value and estimator is not None and has_early_stopping(estimator):
+    what = (
+        "replace retrainings that score below the best trial's worst fold on the rows "
+        "their early stopping held back"
+    )
+    guard = check_flag("refit_guard", value, what)
+    if guard and estimator is not None and has_early_stopping(estimator):
         seed = estimator.get_params().get("seed")
         if not isinstance(seed, int) or isinstance(seed, bool):
             raise ValueError(
@@ -100,7 +115,7 @@ def check_refit_guard(value: object, estimator: Any = None) -> bool:
                 f"'seed' parameter, but {type(estimator).__name__} has seed={seed!r}; use "
                 "a models.make_estimator estimator with a seed, or refit_guard=False."
             )
-    return value
+    return guard
 
 
 def refit_every_row(estimator: Any, trial: Trial, policy: bool | str) -> bool:
@@ -123,6 +138,26 @@ def refit_every_row(estimator: Any, trial: Trial, policy: bool | str) -> bool:
         return False
     # A promoted trial counts only the epochs it trained after its parent's.
     return all(trial.start_epoch + e >= given for e in trial.fold_epochs)
+
+
+def refit_floor_epoch(trial: Trial) -> int | None:
+    """The earliest epoch (1-based, counted from a fresh model) at which a fold of
+    ``trial`` scored its best on its held-out part; None when that is the first epoch or
+    a fold has no curve (nothing to keep the stopper from).
+
+    >>> refit_floor_epoch(Trial(0, "random", {}, "complete", curve=[[-3, -1, -2], [-3, -2, -1]]))
+    2
+    >>> print(refit_floor_epoch(Trial(0, "random", {}, "complete", curve=[[-1, -2], [-2, -1]])))
+    None
+    """
+    peaks = []
+    for curve in trial.curve:
+        scores = np.asarray(curve, dtype=float)
+        if scores.size == 0 or np.isnan(scores).all():
+            return None
+        # A promoted trial's curve starts after its parent's epochs; the refit does not.
+        peaks.append(trial.start_epoch + int(np.nanargmax(scores)) + 1)
+    return min(peaks) if peaks and min(peaks) > 1 else None
 
 
 def refit_seeds(estimator: Any, n_models: object) -> list[dict[str, int]]:

@@ -22,17 +22,20 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv
 
-from models import has_early_stopping, search_process, without_early_stopping
+from models import has_early_stopping, search_process, stopping_from, without_early_stopping
 from search._fit import TrialData, TrialSpec, fit_trial
 from search._parallel import dask_client, dask_slots, default_tf_threads
 from search._pool import DaskPool, InProcessPool, Pool, process_pool
 from search._refit import (
+    REFIT_FLOOR,
+    check_flag,
     check_refit,
     check_refit_early_stopping,
     check_refit_guard,
     guarded,
     held_back_score,
     refit_every_row,
+    refit_floor_epoch,
     refit_seeds,
     retrain_members,
     trial_estimator,
@@ -94,6 +97,9 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             estimator's early stopping, as the trials did; ``"auto"``: on every row for all
             the epochs, without it, when it stopped none of the best trial's folds (the
             rows it holds out then stopped nothing); ``False``: always so.
+        refit_floor: with ``refit="all"`` retraining under early stopping, let the stopper
+            watch no epoch before the earliest at which a fold of the best trial peaked
+            (``refit_floor_epoch_``; ``False``, default: the estimator's stopper as given).
         refit_guard: with ``refit="all"`` retraining under early stopping, replace a
             retraining that scores below the best trial's worst fold on the rows its
             stopper held back with the next seed's, up to ``2 * refit_models``
@@ -136,6 +142,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         refit: bool | str = True,
         refit_models: int = 1,
         refit_early_stopping: bool | str = True,
+        refit_floor: bool = False,
         refit_guard: bool = False,
         cv: Any = None,
         seed: int = 0,
@@ -156,6 +163,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.refit = refit
         self.refit_models = refit_models
         self.refit_early_stopping = refit_early_stopping
+        self.refit_floor = refit_floor
         self.refit_guard = refit_guard
         self.cv = cv
         self.seed = seed
@@ -191,6 +199,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         check_int("seed", self.seed, 0)
         refit_seeds(self.estimator, self.refit_models)
         check_refit_early_stopping(self.refit_early_stopping)
+        check_flag("refit_floor", self.refit_floor, REFIT_FLOOR)
         check_refit_guard(self.refit_guard, self.estimator)
         if self.refit_models != 1 and check_refit(self.refit) != "all":
             raise ValueError(
@@ -268,6 +277,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             self.best_params_ = dict(self.records_[index].params)
             self.best_score_ = float(self.records_[index].score)
             self.refit_every_row_ = False
+            self.refit_floor_epoch_: int | None = None
             self.refit_held_back_: list[float | None] = []
             self.refit_kept_: list[int] = []
             if refit is not None:
@@ -287,7 +297,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
     ) -> Any:
         """``refit="all"``: the best candidate retrained on all of ``X, y``, once per refit
         seed, side by side on the search's workers (``retrain_members``), then averaged;
-        without early stopping where ``refit_early_stopping`` says so."""
+        without early stopping where ``refit_early_stopping`` says so, else with the
+        floor and the guard where ``refit_floor`` and ``refit_guard`` ask for them."""
         best = self.space_.full(self.best_params_)
         seeds = refit_seeds(self.estimator, self.refit_models)
         template = self.estimator
@@ -298,6 +309,11 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
                 without_early_stopping(template),
                 without_early_stopping(estimator),
             )
+        elif self.refit_floor and has_early_stopping(template):
+            self.refit_floor_epoch_ = refit_floor_epoch(trial)
+            if self.refit_floor_epoch_ is not None:
+                template = stopping_from(template, self.refit_floor_epoch_)
+                estimator = stopping_from(estimator, self.refit_floor_epoch_)
         members = retrain_members(pool, estimator, template, best, seeds, X, y, fit_params)
         if self.refit_guard and has_early_stopping(template):
             members = self._guard(pool, estimator, template, best, members, X, y, fit_params)

@@ -43,12 +43,19 @@ def test_search_averages_the_refits_it_is_told_to(data_dir: Path, tmp_path: Path
     argv = ["search", "--strategy", "random", "--dataset", "california", "--trials", "1"]
     argv += ["--epochs", "1", "--cv", "2", "--n-train", "200", "--no-progress"]
     argv += ["--refit", "all", "--refit-models", "3", "--refit-early-stopping", "false"]
-    argv += ["--no-refit-guard", "--data-dir", str(data_dir), "--out", str(out_dir)]
+    argv += [
+        "--no-refit-guard",
+        "--no-refit-floor",
+        "--data-dir",
+        str(data_dir),
+        "--out",
+        str(out_dir),
+    ]
     assert main(argv) == 0
     settings = json.loads((out_dir / "report.json").read_text())["settings"]
     assert settings["refit"] == "all" and settings["refit_models"] == 3
     assert settings["refit_early_stopping"] is False and settings["refit_every_row"]
-    assert settings["refit_guard"] is False
+    assert settings["refit_guard"] is False and settings["refit_floor"] is False
 
 
 def test_bad_arguments_give_a_message_not_a_traceback(data_dir: Path, capsys) -> None:

@@ -23,7 +23,6 @@ from benchmarks.defaults import (
     main,
     replay,
     retrain_ways,
-    with_floor,
 )
 from models import make_estimator, without_early_stopping
 
@@ -183,16 +182,3 @@ def test_the_floor_criterion_must_win_where_it_fired() -> None:
     # it acted.
     assert not choose_floor({"a": [row(-0.30, -0.29), quiet, quiet]})
     assert not choose_floor({"a": [row(-0.20, -0.35)] * 3, "b": [row(-0.36, -0.35)] * 2})
-
-
-def test_the_floor_keeps_the_stopper_from_stopping_or_keeping_weights_before_it(small) -> None:
-    task = replace(TASKS["california"], epochs=8)
-    est = make_estimator(task.build, task.kind, epochs=8, seed=0, hidden_layers=1,
-                         layer_size=4, learning_rate=1e-12, patience=1)  # fmt: skip
-    # A learning rate of 1e-12 never improves: early stopping stops after its patience, at
-    # epoch 2, unless it watches nothing before epoch 6 (then it stops at epoch 7).
-    assert len(est.fit(small.X_train, small.y_train).history_["loss"]) == 2
-    floored = with_floor(est, 6)
-    assert len(floored.fit(small.X_train, small.y_train).history_["loss"]) == 7
-    # The estimator it came from is unchanged.
-    assert [c.start_from_epoch for c in est.callbacks if hasattr(c, "start_from_epoch")] == [0]

@@ -11,6 +11,7 @@ from models import (
     classifier_mlp,
     make_estimator,
     regression_mlp,
+    stopping_from,
 )
 from tests.conftest import tiny_classifier, tiny_regressor
 
@@ -71,6 +72,20 @@ def test_without_early_stopping_every_epoch_runs(reg_data) -> None:
     est = make_estimator(tiny_regressor, "regression", epochs=4, early_stopping=False, units=2)
     est.fit(X, y)
     assert len(est.history_["loss"]) == 4
+
+
+def test_stopping_from_keeps_the_stopper_from_stopping_or_keeping_weights_before_it(
+    reg_data,
+) -> None:
+    X, y = reg_data
+    est = make_estimator(tiny_regressor, "regression", epochs=8, seed=0, units=2,
+                         learning_rate=1e-12, patience=1)  # fmt: skip
+    # A learning rate of 1e-12 never improves: early stopping stops after its patience, at
+    # epoch 2, unless it watches nothing before epoch 6 (then it stops at epoch 7).
+    assert len(est.fit(X, y).history_["loss"]) == 2
+    assert len(stopping_from(est, 6).fit(X, y).history_["loss"]) == 7
+    # The estimator it came from is unchanged.
+    assert [c.start_from_epoch for c in est.callbacks if hasattr(c, "start_from_epoch")] == [0]
 
 
 def test_divergence_raises_a_named_error(reg_data) -> None:

@@ -238,8 +238,9 @@ def test_the_refit_trains_every_row_when_early_stopping_stopped_no_fold(reg_data
 
 def test_the_refit_keeps_early_stopping_where_it_stopped_a_fold(reg_data) -> None:
     X, y = reg_data
-    # Every epoch must halve the best validation loss: the stopper ends each fold at once.
-    kwargs = {**IDLE, "epochs": 5, "patience": 0, "min_delta": 0.5}
+    # Every epoch must halve the best validation loss: the stopper ends each fold at once
+    # (and the refit too, with no floor: tested below).
+    kwargs = {**IDLE, "epochs": 5, "patience": 0, "min_delta": 0.5, "refit_floor": False}
     result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, **kwargs)
     best = result.search_.records_[result.search_.best_index_]
     assert max(best.fold_epochs) < 5
@@ -285,6 +286,7 @@ _REFUSED = {
     "refit": (("best", "All", 1, None), r"refit must be True/'all'.*'trial'.*False"),
     "refit_early_stopping": (("yes", None, 1), r"refit_early_stopping must be True.*False.*'auto'"),
     "refit_guard": (("yes", None, 1), r"refit_guard must be True .* or False, got"),
+    "refit_floor": (("yes", None, 0), r"refit_floor must be True .* or False, got"),
 }
 
 
@@ -407,3 +409,70 @@ def test_the_guard_needs_a_seed_to_draw_more_retrainings(reg_data) -> None:
     unseeded = make_estimator(tiny_regressor, "regression", seed=None, units=2, learning_rate=0.1)
     with pytest.raises(ValueError, match=r"refit_guard=True seeds .* has seed=None"):
         SpaceSearchCV(unseeded, TINY_SPACE, refit_guard=True).fit(X, y)
+
+
+# ---------------------------------------------------------------------------------------
+# refit_floor
+# ---------------------------------------------------------------------------------------
+def _stoppers(member):
+    return [c for c in member.callbacks if hasattr(c, "start_from_epoch")]
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_the_floor_keeps_the_refits_stopper_quiet_until_the_folds_peaked(
+    reg_data, monkeypatch, n_jobs
+) -> None:
+    X, y = reg_data
+    # Say the folds peaked at epoch 4 (a real curve here peaks where it likes).
+    monkeypatch.setattr("search.estimators.refit_floor_epoch", lambda trial: 4)
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, n_jobs=n_jobs,
+                    refit_guard=False, **STOPPING)  # fmt: skip
+    assert result.settings["refit_floor"] and result.settings["refit_floor_epoch"] == 4
+    for member in _members(result.best_estimator_):  # trained here or on a worker
+        assert [c.start_from_epoch for c in _stoppers(member)] == [3]
+        # The stopper (patience 0, every epoch must halve the loss) can first stop after
+        # epoch 5: the first epoch it watches is 4.
+        assert len(member.history_["loss"]) == 5
+    plain = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit_floor=False,
+                   refit_guard=False, **STOPPING)  # fmt: skip
+    assert plain.settings["refit_floor_epoch"] is None
+    for member in _members(plain.best_estimator_):
+        assert [c.start_from_epoch for c in _stoppers(member)] == [0]
+
+
+def test_the_floor_is_the_real_folds_earliest_peak(reg_data) -> None:
+    from search._refit import refit_floor_epoch
+
+    X, y = reg_data
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, refit_guard=False,
+                    **STOPPING)  # fmt: skip
+    best = result.search_.records_[result.search_.best_index_]
+    assert result.settings["refit_floor_epoch"] == refit_floor_epoch(best)
+    expected = refit_floor_epoch(best) or 1  # None: the first epoch, no floor
+    for member in _members(result.best_estimator_):
+        assert [c.start_from_epoch for c in _stoppers(member)] == [expected - 1]
+
+
+def test_the_floor_epoch_counts_from_a_fresh_model() -> None:
+    from search._refit import refit_floor_epoch
+    from search.trial import Trial
+
+    def trial(curve, start_epoch=0):
+        return Trial(0, "asha", {}, "complete", curve=curve, start_epoch=start_epoch)
+
+    assert refit_floor_epoch(trial([[-3.0, -1.0, -2.0], [-3.0, -2.0, -1.0]])) == 2
+    # A promoted trial continued its parent's 3 epochs: its epoch 2 is the model's 5th.
+    assert refit_floor_epoch(trial([[-3.0, -1.0, -2.0]], start_epoch=3)) == 5
+    # NaN epochs (a failed score) are not peaks; a fold without a curve gives no floor.
+    assert refit_floor_epoch(trial([[float("nan"), -2.0, -1.0]])) == 3
+    assert refit_floor_epoch(trial([[-2.0, -1.0], []])) is None
+    assert refit_floor_epoch(trial([])) is None
+    assert refit_floor_epoch(trial([[-1.0, -2.0]])) is None  # peaked at once: no floor
+
+
+def test_no_floor_on_an_every_row_refit(reg_data, monkeypatch) -> None:
+    X, y = reg_data
+    monkeypatch.setattr("search.estimators.refit_floor_epoch", lambda trial: 3)
+    result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=1, **IDLE)
+    assert result.settings["refit_every_row"] and result.settings["refit_floor_epoch"] is None
+    assert all(not _stoppers(m) for m in _members(result.best_estimator_))
