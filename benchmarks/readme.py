@@ -288,7 +288,8 @@ TABLES: dict[str, Callable[[], str]] = {
     "multifidelity-standard": lambda: cells_table("multifidelity-standard-2026-12-01"),
     "architecture": lambda: cells_table("architecture-2026-11-30"),
     "defaults-headline-one-refit": lambda: defaults_headline("defaults-headline-2026-11-30.json"),
-    "defaults-headline": lambda: defaults_headline(
+    "defaults-headline": lambda: defaults_headline("defaults-headline-guard-floor-2026-12-03.json"),
+    "defaults-headline-side-by-side": lambda: defaults_headline(
         "defaults-headline-side-by-side-2026-12-02.json"
     ),
     "defaults-headline-before-every-row": lambda: defaults_headline(
