@@ -73,11 +73,15 @@ def _defaults(name: str) -> dict[str, Any]:
     return json.loads((RESULTS / name).read_text())
 
 
-def defaults_headline(name: str) -> str:
-    """The course's recipe as written vs ``search()``'s defaults, per seed and median."""
-    data = _defaults(name)
+def defaults_headline(*names: str) -> str:
+    """The course's recipe as written vs ``search()``'s defaults, per seed and median; each
+    dataset from the first of ``names`` that has it (a run may cover one dataset)."""
+    datasets: dict[str, list[dict[str, Any]]] = {}
+    for name in names:
+        for dataset, runs in _defaults(name)["datasets"].items():
+            datasets.setdefault(dataset, runs)
     rows = []
-    for dataset, runs in data["datasets"].items():
+    for dataset, runs in datasets.items():
         regression = dataset == "california"
         show = (lambda v: f"MSE {-v:.4f}") if regression else (lambda v: f"acc {v:.4f}")
         for r in runs:
@@ -288,7 +292,13 @@ TABLES: dict[str, Callable[[], str]] = {
     "multifidelity-standard": lambda: cells_table("multifidelity-standard-2026-12-01"),
     "architecture": lambda: cells_table("architecture-2026-11-30"),
     "defaults-headline-one-refit": lambda: defaults_headline("defaults-headline-2026-11-30.json"),
-    "defaults-headline": lambda: defaults_headline("defaults-headline-guard-floor-2026-12-03.json"),
+    "defaults-headline": lambda: defaults_headline(
+        "defaults-headline-side-by-side-2026-12-03.json",
+        "defaults-headline-side-by-side-2026-12-02.json",
+    ),
+    "defaults-headline-course-reused": lambda: defaults_headline(
+        "defaults-headline-guard-floor-2026-12-03.json"
+    ),
     "defaults-headline-side-by-side": lambda: defaults_headline(
         "defaults-headline-side-by-side-2026-12-02.json"
     ),
