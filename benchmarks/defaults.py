@@ -94,7 +94,13 @@ from models import (
     without_early_stopping,
 )
 from search import search
-from search._refit import guarded, refit_every_row, voting_ensemble
+from search._refit import (
+    guarded,
+    passes_guard,
+    refit_every_row,
+    refit_floor_epoch,
+    voting_ensemble,
+)
 from spaces import california_mlp
 
 __all__ = ["RULES", "Rule", "main", "replay"]
@@ -514,10 +520,6 @@ def _held_back_score(task: Task, estimator: Any, data: Dataset) -> float | None:
     return None if rows is None else _score(task.scoring, estimator, *rows)
 
 
-def _passes(check: float | None, floor: float) -> bool:
-    return check is None or check >= floor
-
-
 def measure_guard(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """Phase ``guard`` for one dataset and seed (see the module docstring)."""
     result, wall = _ours(task, data, seed, refit=False)
@@ -549,7 +551,7 @@ def measure_guard(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
         # Retrainings the guard would have trained: up to its last kept one, or all of
         # them when it had to fill in with rejected ones.
         "guard_retrainings": (
-            max(kept) + 1 if all(_passes(checks[i], floor) for i in kept) else len(members)
+            max(kept) + 1 if all(passes_guard(checks[i], floor) for i in kept) else len(members)
         ),
         "fired": kept != [0, 1],
     }
@@ -619,10 +621,11 @@ def measure_floor(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
     """Phase ``floor`` for one dataset and seed (see the module docstring)."""
     result, wall = _ours(task, data, seed, refit=False)
     best = result.search_.records_[result.search_.best_index_]
-    peaks = [int(np.nanargmax(curve)) + 1 for curve in best.curve]
+    peaks = [int(np.nanargmax(curve)) + 1 for curve in best.curve]  # for the record
     refit = _refit_of(result)
     # Where the refit trains on every row it has no stopper to hold back.
-    fired = not refit_every_row(result.search_.estimator, best, "auto") and min(peaks) > 1
+    floor = refit_floor_epoch(best)
+    fired = not refit_every_row(result.search_.estimator, best, "auto") and floor is not None
     out: dict[str, Any] = {
         "course": None,
         "wall": wall,
@@ -632,8 +635,9 @@ def measure_floor(task: Task, data: Dataset, seed: int) -> dict[str, Any]:
         "fired": fired,
     }
     ways: dict[str, Callable[..., Any]] = {"defaults": refit}
-    if fired:
-        ways["floor"] = lambda seed: stopping_from(refit(seed=seed), min(peaks))
+    if fired and floor is not None:
+        epoch = floor  # bound here: the closure keeps the narrowed int
+        ways["floor"] = lambda seed: stopping_from(refit(seed=seed), epoch)
     for way, make in ways.items():
         out[way] = _mean_of_two(task, data, seed, make)
     out["rule"] = out["floor" if fired else "defaults"]

@@ -54,6 +54,7 @@ __all__ = [
     "check_refit_guard",
     "guarded",
     "held_back_score",
+    "passes_guard",
     "refit_every_row",
     "refit_floor_epoch",
     "refit_seeds",
@@ -194,6 +195,12 @@ def held_back_score(estimator: Any, scorer: Any, X: np.ndarray, y: np.ndarray) -
     return None if rows is None else float(scorer(estimator, *rows))
 
 
+def passes_guard(check: float | None, floor: float) -> bool:
+    """Whether a retraining's held-back score ``check`` (None: nothing held back) passes
+    the guard's ``floor``."""
+    return check is None or check >= floor
+
+
 def guarded(checks: list[float | None], floor: float, k: int) -> list[int]:
     """Indices of the ``k`` retrainings the guard keeps: the first ``k`` whose held-back
     score (None: nothing held back, always accepted) is at least ``floor``, filled in,
@@ -204,7 +211,7 @@ def guarded(checks: list[float | None], floor: float, k: int) -> list[int]:
     >>> guarded([0.30, 0.20, 0.40, 0.10], floor=0.5, k=2)
     [2, 0]
     """
-    passed = [i for i, c in enumerate(checks) if c is None or c >= floor]
+    passed = [i for i, c in enumerate(checks) if passes_guard(c, floor)]
     failed = [(c, i) for i, c in enumerate(checks) if c is not None and c < floor]
     return (passed + [i for _, i in sorted(failed, reverse=True)])[:k]
 

@@ -34,6 +34,7 @@ from search._refit import (
     check_refit_guard,
     guarded,
     held_back_score,
+    passes_guard,
     refit_every_row,
     refit_floor_epoch,
     refit_seeds,
@@ -336,7 +337,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         k = len(members)
         floor = min(self.records_[self.best_index_].fold_scores)
         checks = [held_back_score(m, self.scorer_, X, y) for m in members]
-        if any(c is not None and c < floor for c in checks):
+        if not all(passes_guard(c, floor) for c in checks):
             more = refit_seeds(self.estimator, 2 * k)[k:]
             members = members + retrain_members(
                 pool, estimator, template, params, more, X, y, fit_params
