@@ -69,6 +69,32 @@ def cells_table(folder: str) -> str:
     return _md(header, rows)
 
 
+def versus_random_table(folder: str) -> str:
+    """Per dataset, multi-fidelity row and seed of a harness run: the time to reach random
+    search's best validation score and its floor (``benchmarks.report.versus_random``)."""
+    from benchmarks.report import versus_random  # matplotlib and pandas: only for this table
+
+    cells = json.loads((RESULTS / folder / "cells.json").read_text())
+    columns = ["/ random's wall", "first full-fidelity trial / random's wall",
+               "its epochs / random's epochs"]  # fmt: skip
+    rows = []
+    for dataset in dict.fromkeys(c["dataset"] for c in cells):
+        table = versus_random(cells, dataset).sort_values(["strategy", "seed"], kind="stable")
+        for strategy, group in table.groupby("strategy", sort=False):
+            reached = [
+                "never" if s == "never" else f
+                for s, f in zip(group["s to random's best"], group[columns[0]], strict=True)
+            ]
+            rows.append(
+                [_NAMES.get(dataset, dataset), str(strategy), ", ".join(reached)]
+                + [", ".join(group[c].astype(str)) for c in columns[1:]]
+            )
+    header = ["dataset", "row", "reached random's best at (x its wall, per seed)",
+              "first full-fidelity trial ended at (x random's wall)",
+              "epochs trained by then (x random's epochs)"]  # fmt: skip
+    return _md(header, rows)
+
+
 def _defaults(name: str) -> dict[str, Any]:
     return json.loads((RESULTS / name).read_text())
 
@@ -290,6 +316,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "standard": lambda: cells_table("standard-2026-12-01"),
     "long": lambda: cells_table("long-2026-12-01"),
     "multifidelity-standard": lambda: cells_table("multifidelity-standard-2026-12-01"),
+    "multifidelity-floor": lambda: versus_random_table("multifidelity-standard-2026-12-01"),
     "architecture": lambda: cells_table("architecture-2026-11-30"),
     "defaults-headline-one-refit": lambda: defaults_headline("defaults-headline-2026-11-30.json"),
     "defaults-headline": lambda: defaults_headline(

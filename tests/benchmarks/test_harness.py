@@ -203,10 +203,12 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
 
 
 def test_time_to_reach_randoms_best_counts_full_fidelity_trials_only() -> None:
-    from benchmarks.report import time_to_reach, versus_random
+    from benchmarks.report import first_full_fidelity, time_to_reach, versus_random
 
-    def cell(strategy: str, trials: list[tuple[float, float, int | None]], wall: float):
-        rows = [{"score": s, "elapsed": e, "fidelity": f} for s, e, f in trials]
+    def cell(strategy: str, trials: list[tuple[float, float, int | None, int]], wall: float):
+        rows = [
+            {"score": s, "elapsed": e, "fidelity": f, "epochs_trained": n} for s, e, f, n in trials
+        ]
         return {
             "dataset": "d",
             "seed": 0,
@@ -214,13 +216,19 @@ def test_time_to_reach_randoms_best_counts_full_fidelity_trials_only() -> None:
             "trials": rows,
             "wall": wall,
             "test_score": -1.0,
-            "epochs_trained": 10,
+            "epochs_trained": sum(n for *_, n in trials),
         }
 
-    random = cell("random", [(-3.0, 10, None), (-2.0, 20, None), (-2.5, 30, None)], 30.0)
+    random = cell("random", [(-3.0, 10, None, 9), (-2.0, 20, None, 9), (-2.5, 30, None, 7)], 30.0)
     # A 1-epoch score of -1.0 at 2 s does not count: the first full-epoch trial to reach
-    # random's best (-2.0) ends at 12 s.
-    hb = cell("hyperband", [(-1.0, 2, 1), (-2.2, 6, 9), (-1.9, 12, 9)], 15.0)
+    # random's best (-2.0) ends at 12 s. The first full-epoch trial (9 epochs, 8 of them its
+    # own after a promotion) ends at 6 s, when 1 + 8 of the search's epochs were trained.
+    hb = cell("hyperband", [(-1.0, 2, 1, 1), (-2.2, 6, 9, 8), (-1.9, 12, 9, 9)], 15.0)
     assert time_to_reach(hb["trials"], -2.0) == 12.0
-    table = versus_random([random, hb], "d")
-    assert table.to_dict("records")[0]["/ random's wall"] == "0.40"
+    assert first_full_fidelity(hb["trials"]) == (6.0, 9)
+    assert first_full_fidelity(random["trials"]) == (10.0, 9)
+    assert first_full_fidelity([{"score": None, "elapsed": 1.0, "fidelity": 3}]) is None
+    row = versus_random([random, hb], "d").to_dict("records")[0]
+    assert row["/ random's wall"] == "0.40"
+    assert row["first full-fidelity trial / random's wall"] == "0.20"
+    assert row["its epochs / random's epochs"] == "0.36"
