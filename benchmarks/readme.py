@@ -317,6 +317,10 @@ TABLES: dict[str, Callable[[], str]] = {
     "long": lambda: cells_table("long-2026-12-01"),
     "multifidelity-standard": lambda: cells_table("multifidelity-standard-2026-12-01"),
     "multifidelity-floor": lambda: versus_random_table("multifidelity-standard-2026-12-01"),
+    "multifidelity-fashion-24": lambda: cells_table("multifidelity-fashion-24-2026-12-03"),
+    "multifidelity-fashion-24-floor": lambda: versus_random_table(
+        "multifidelity-fashion-24-2026-12-03"
+    ),
     "architecture": lambda: cells_table("architecture-2026-11-30"),
     "defaults-headline-one-refit": lambda: defaults_headline("defaults-headline-2026-11-30.json"),
     "defaults-headline": lambda: defaults_headline(
