@@ -264,6 +264,10 @@ def _death_reason(code: int | None) -> str:
     return f"the worker process running this trial exited unexpectedly (exit code {code})"
 
 
+# Times a trial the scheduler forgot is submitted again (Dask's own allowed-failures is 3).
+_CANCELS = 3
+
+
 class DaskPool(Pool):
     """Trials as Dask futures on ``client``; the data is scattered to the workers once.
 
@@ -279,8 +283,11 @@ class DaskPool(Pool):
         # hash=False: a key of its own. With content hashing, a second search over the same
         # data reuses the key while the first search's release of it is still in flight,
         # and its trials fail with "lost dependencies" (seen in a CI run).
+        self._raw = data
         self._data = client.scatter(data, broadcast=True, hash=False)
         self._futures: dict[Any, int] = {}
+        self._specs: dict[int, TrialSpec] = {}
+        self._cancels: dict[int, int] = {}
 
     def running(self) -> int:
         return len(self._futures)
@@ -288,9 +295,11 @@ class DaskPool(Pool):
     def submit(self, number: int, spec: TrialSpec) -> None:
         future = self.client.submit(fit_trial, spec, self._data, pure=False)
         self._futures[future] = number
+        self._specs[number] = spec
 
     def wait(self, timeout: float | None) -> list[Event]:
         from distributed import wait as dask_wait
+        from distributed.utils import CancelledError
 
         if not self._futures:
             return []
@@ -298,19 +307,47 @@ class DaskPool(Pool):
             done = dask_wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
             return []
+        except CancelledError:
+            # The scheduler forgot trials: their scattered data went with a dead worker
+            # that held its only copy (a worker that joined after the scatter has none).
+            return self._rerun_cancelled()
         events: list[Event] = []
         for future in done.done:
+            if future.cancelled():
+                continue  # the next wait reruns it
             number = self._futures.pop(future)
+            self._specs.pop(number, None)
             try:
                 events.append(Done(number, future.result()))
             except Exception as exc:
                 events.append(Died(number, f"Dask could not run this trial: {exc!r}"[:500]))
+        return events + (self._rerun_cancelled() if any(f.cancelled() for f in done.done) else [])
+
+    def _rerun_cancelled(self) -> list[Event]:
+        """Scatter the data again where its last copy was lost and submit each cancelled
+        trial again, as Dask reruns a trial whose worker died; a trial cancelled once
+        more after ``_CANCELS`` reruns is reported dead."""
+        if self._data.status != "finished":
+            self._data = self.client.scatter(self._raw, broadcast=True, hash=False)
+        events: list[Event] = []
+        for future, number in list(self._futures.items()):
+            if not future.cancelled():
+                continue
+            del self._futures[future]
+            self._cancels[number] = self._cancels.get(number, 0) + 1
+            if self._cancels[number] > _CANCELS:
+                self._specs.pop(number, None)
+                reason = f"Dask cancelled this trial after {_CANCELS} reruns (lost data or workers)"
+                events.append(Died(number, reason))
+                continue
+            self.submit(number, self._specs[number])
         return events
 
     def close(self, kill: bool = False) -> None:
         for future in list(self._futures):
             future.cancel()
         self._futures = {}
+        self._specs = {}
 
 
 # Worker processes outlive one search (TensorFlow's import is paid once per session).

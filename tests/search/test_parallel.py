@@ -240,6 +240,49 @@ def test_thread_cap_reaches_dask_workers(reg_data, by_value, dask_client) -> Non
     assert (result.trials_["status"] == "complete").all(), result.trials_["error"].tolist()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("reruns", [3, 0])
+def test_a_trial_whose_scattered_data_was_lost_is_scattered_and_run_again(
+    reg_data, dask_client, monkeypatch, reruns
+) -> None:
+    # The data's last copy gone (its worker died before a second one had joined): Dask
+    # cancels the trials that need it. The pool scatters it again and reruns them, and
+    # reports a trial dead only after it was cancelled more often than it may be rerun.
+    import distributed
+    from sklearn.metrics import check_scoring
+    from sklearn.model_selection import KFold
+
+    from models import make_estimator
+    from search import _pool
+    from search._fit import TrialData, TrialSpec
+    from search._pool import DaskPool, Died, Done
+    from search.testing import tiny_regressor as importable_regressor
+
+    monkeypatch.setattr(_pool, "_CANCELS", reruns)
+    X, y = reg_data
+    est = make_estimator(importable_regressor, "regression", epochs=1, verbose=0)
+    pool = DaskPool(dask_client, 1, TrialData(X, y, list(KFold(2).split(X))))
+    pool.submit(0, TrialSpec(0, {}, est, check_scoring(est, None)))
+    dask_client.cancel([pool._data], force=True)
+    events: list = []
+    for _ in range(30):
+        events = pool.wait(10)
+        if events:
+            break
+    assert len(events) == 1 and events[0].number == 0
+    if reruns:
+        assert isinstance(events[0], Done) and events[0].outcome.state == "complete"
+        assert pool._data.status == "finished"  # scattered again
+        assert isinstance(pool._data, distributed.Future)
+    else:
+        assert (
+            isinstance(events[0], Died)
+            and "cancelled this trial after 0 reruns" in events[0].reason
+        )
+    assert pool.running() == 0
+    pool.close()
+
+
 WORKER_DEATH = textwrap.dedent(
     """
     import json, os, sys
