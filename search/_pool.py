@@ -285,8 +285,8 @@ class DaskPool(Pool):
         # and its trials fail with "lost dependencies" (seen in a CI run).
         self._raw = data
         self._data = client.scatter(data, broadcast=True, hash=False)
-        self._futures: dict[Any, int] = {}
-        self._specs: dict[int, TrialSpec] = {}
+        # future -> (trial number, its spec: kept to submit it again if Dask cancels it)
+        self._futures: dict[Any, tuple[int, TrialSpec]] = {}
         self._cancels: dict[int, int] = {}
 
     def running(self) -> int:
@@ -294,8 +294,7 @@ class DaskPool(Pool):
 
     def submit(self, number: int, spec: TrialSpec) -> None:
         future = self.client.submit(fit_trial, spec, self._data, pure=False)
-        self._futures[future] = number
-        self._specs[number] = spec
+        self._futures[future] = (number, spec)
 
     def wait(self, timeout: float | None) -> list[Event]:
         from distributed import wait as dask_wait
@@ -308,46 +307,42 @@ class DaskPool(Pool):
         except TimeoutError:
             return []
         except CancelledError:
-            # The scheduler forgot trials: their scattered data went with a dead worker
-            # that held its only copy (a worker that joined after the scatter has none).
+            # The scheduler forgot trials, as when their scattered data lost its last copy
+            # with a dead worker (a worker that joined after the scatter has none).
             return self._rerun_cancelled()
         events: list[Event] = []
         for future in done.done:
             if future.cancelled():
-                continue  # the next wait reruns it
-            number = self._futures.pop(future)
-            self._specs.pop(number, None)
+                continue  # rerun below
+            number, _ = self._futures.pop(future)
             try:
                 events.append(Done(number, future.result()))
             except Exception as exc:
                 events.append(Died(number, f"Dask could not run this trial: {exc!r}"[:500]))
-        return events + (self._rerun_cancelled() if any(f.cancelled() for f in done.done) else [])
+        return events + self._rerun_cancelled()
 
     def _rerun_cancelled(self) -> list[Event]:
         """Scatter the data again where its last copy was lost and submit each cancelled
         trial again, as Dask reruns a trial whose worker died; a trial cancelled once
         more after ``_CANCELS`` reruns is reported dead."""
-        if self._data.status != "finished":
+        cancelled = [f for f in self._futures if f.cancelled()]
+        if cancelled and self._data.status != "finished":
             self._data = self.client.scatter(self._raw, broadcast=True, hash=False)
         events: list[Event] = []
-        for future, number in list(self._futures.items()):
-            if not future.cancelled():
-                continue
-            del self._futures[future]
+        for future in cancelled:
+            number, spec = self._futures.pop(future)
             self._cancels[number] = self._cancels.get(number, 0) + 1
             if self._cancels[number] > _CANCELS:
-                self._specs.pop(number, None)
                 reason = f"Dask cancelled this trial after {_CANCELS} reruns (lost data or workers)"
                 events.append(Died(number, reason))
                 continue
-            self.submit(number, self._specs[number])
+            self.submit(number, spec)
         return events
 
     def close(self, kill: bool = False) -> None:
         for future in list(self._futures):
             future.cancel()
         self._futures = {}
-        self._specs = {}
 
 
 # Worker processes outlive one search (TensorFlow's import is paid once per session).
