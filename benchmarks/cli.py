@@ -1,6 +1,7 @@
 """The ``hpsearch`` command line.
 
 hpsearch --version
+hpsearch --verbose search ...
 hpsearch datasets
 hpsearch brackets --max-epochs 81 --eta 3
 hpsearch search --strategy genetic --dataset california --trials 20 --out reports/ga
@@ -24,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="hpsearch", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"hpsearch {__version__}")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's own start-up and log lines (hidden by default; so does "
+        "HPSEARCH_VERBOSE=1)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     ds = sub.add_parser("datasets", help="show which datasets are available offline, and where")

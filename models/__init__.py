@@ -1,15 +1,13 @@
 """Keras models of the seed course and the scikeras estimators a search trains.
 
->>> from models import make_estimator, regression_mlp
->>> est = make_estimator(regression_mlp, "regression", epochs=10)
+Examples:
+    >>> from models import make_estimator, regression_mlp
+    >>> est = make_estimator(regression_mlp, "regression", epochs=10)
 """
 
-import os
-
-# TensorFlow's C++ INFO lines (oneDNN, CUDA probes) drown a search's output; a user's
-# own setting wins.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
+# First, before anything imports Keras: importing it imports TensorFlow without its start-up
+# lines (CUDA probes, CPU instructions, absl's preamble; HPSEARCH_VERBOSE=1 shows them).
+import models._quiet_import  # noqa: F401
 from models._estimators import (
     HPKerasClassifier,
     HPKerasRegressor,

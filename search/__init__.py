@@ -1,16 +1,18 @@
 """One search interface for Keras models: grid, random, genetic (DEAP), TPE (Optuna),
 Hyperband and ASHA, run by one trial runner and judged by one evaluation protocol.
 
->>> import numpy as np
->>> from search import search
->>> from search.testing import TINY_SPACE, tiny_regressor
->>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
->>> result = search("genetic", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2,
-...                 epochs=1, progress=False)
->>> result.best_estimator_.predict(X[:2]).shape
-(2,)
+Examples:
+    >>> import numpy as np
+    >>> from search import search
+    >>> from search.testing import TINY_SPACE, tiny_regressor
+    >>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
+    >>> result = search("genetic", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2,
+    ...                 epochs=1, progress=False)
+    >>> result.best_estimator_.predict(X[:2]).shape
+    (2,)
 """
 
+import models  # noqa: F401  (first: imports TensorFlow quietly before anything loads it)
 from search._facade import DEFAULT_SCORING, search
 from search._parallel import local_cluster
 from search._pool import shutdown_workers

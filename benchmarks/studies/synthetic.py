@@ -1,4 +1,4 @@
-"""``python -m benchmarks.synthetic``: strategies on synthetic objectives, nothing trained.
+"""``python -m benchmarks.studies.synthetic``: strategies on synthetic objectives, nothing trained.
 
 A fixed suite of mixed spaces (3-10 parameters: floats, log floats, integers, categoricals;
 smooth and multimodal objectives), driven through each strategy's own ``ask``/``tell`` at
@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from benchmarks.studies._record import Record, add_output_arguments, recorded
 from search.strategies import GeneticStrategy, RandomStrategy, Strategy, TPEStrategy
 from search.testing import drive
 from spaces import Categorical, Float, Int, Space
@@ -370,7 +371,7 @@ def _print(rows: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.synthetic", description=__doc__.splitlines()[0]
+        prog="python -m benchmarks.studies.synthetic", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
         "--strategies",
@@ -384,13 +385,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--objectives", nargs="+", choices=sorted(OBJECTIVES), default=list(OBJECTIVES)
     )
-    parser.add_argument("--json", default=None, help="also write the rows to this file")
+    add_output_arguments(parser, "'tune-genetic' with --tune-genetic, else 'suite'")
     parser.add_argument(
         "--tune-genetic",
         action="store_true",
         help="rerun the choice of the GA's defaults (seeds 0..--seeds-1 only)",
     )
     args = parser.parse_args(argv)
+    part = args.name or ("tune-genetic" if args.tune_genetic else "suite")
+    with recorded("synthetic", part, args.out, argv) as record:
+        return _run(args, record)
+
+
+def _run(args: argparse.Namespace, record: Record) -> int:
     if args.tune_genetic:
         tuned = tune_genetic(args.seeds)
         for r in sorted(tuned, key=lambda r: (r["misses"], r["median_fraction_60_plus"])):
@@ -398,9 +405,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['stage']:9s} misses {r['misses']}  median fraction "
                 f"{r['median_fraction_60_plus']:.3f}  {json.dumps(r['settings'], sort_keys=True)}"
             )
-        if args.json:
-            with open(args.json, "w") as fh:
-                json.dump(tuned, fh, indent=1)
+        record.json(tuned)
         return 0
     chosen = {name: STRATEGY_FACTORIES[name] for name in args.strategies}
     if "random" not in chosen:
@@ -425,9 +430,7 @@ def main(argv: list[str] | None = None) -> int:
             f"over 70 %: {', '.join(v['over_70pct']) or '-'}"
         )
     print(f"({time.perf_counter() - start:.1f} s)")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(rows, fh, indent=1)
+    record.json(rows)
     return 0
 
 

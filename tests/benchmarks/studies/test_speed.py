@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks.datasets import Dataset, load_california_housing
-from benchmarks.speed import (
+from benchmarks.studies.speed import (
     contention,
     epoch_speed,
     first_step_saving,

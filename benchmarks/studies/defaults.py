@@ -1,4 +1,4 @@
-"""``python -m benchmarks.defaults``: the course's recipe as written vs our engine, and the
+"""``python -m benchmarks.studies.defaults``: the course's recipe as written vs our engine, and the
 measurements our defaults (early stopping, ``refit``) were chosen from.
 
 The phases, per dataset and seed:
@@ -85,6 +85,8 @@ from sklearn.metrics import get_scorer
 
 from benchmarks.datasets import Dataset, load_california_housing, load_fashion_mnist
 from benchmarks.recipe import run_course_recipe
+from benchmarks.studies._record import Record, add_output_arguments, recorded, results_path
+from benchmarks.tables import NAMES, markdown
 from models import (
     classifier_mlp,
     held_back,
@@ -184,8 +186,9 @@ TASKS: dict[str, Task] = {
 def replay(curve: list[float], rule: Rule) -> tuple[int, float]:
     """(epochs trained, score of the model kept) for one fold's curve under ``rule``.
 
-    >>> replay([0.1, 0.3, 0.31, 0.305, 0.2], Rule("r", 2, 0.05))
-    (4, 0.3)
+    Examples:
+        >>> replay([0.1, 0.3, 0.31, 0.305, 0.2], Rule("r", 2, 0.05))
+        (4, 0.3)
     """
     best, best_at, wait = -math.inf, 0, 0
     for epoch, value in enumerate(curve):
@@ -853,7 +856,7 @@ def _print_headline(name: str, rows: list[dict[str, Any]]) -> None:
     )
 
 
-def _ensemble_phase(sources: list[str], data_dir: str | None, out_path: str) -> int:
+def _ensemble_phase(sources: list[str], data_dir: str | None, record: Record) -> int:
     out: dict[str, Any] = {"phase": "ensemble", "datasets": {}}
     for source in sources:
         for name, rows in json.loads(Path(source).read_text())["datasets"].items():
@@ -863,7 +866,7 @@ def _ensemble_phase(sources: list[str], data_dir: str | None, out_path: str) -> 
             print(f"\n## {name}: ensemble of the three retrainings (validation)")
             for row in rows:
                 done.append({"seed": row["seed"], **measure_ensemble(task, data, row)})
-                Path(out_path).write_text(json.dumps(out, indent=1, default=str))
+                record.json(out)
                 r = done[-1]
                 singles = r["retrain_ensemble"]["members"]
                 print(
@@ -884,7 +887,7 @@ def _ensemble_phase(sources: list[str], data_dir: str | None, out_path: str) -> 
         "\nretrainings averaged by the chosen refit (criterion fixed in code; None: one): "
         f"{out['retrain_ensemble_chosen']}"
     )
-    Path(out_path).write_text(json.dumps(out, indent=1, default=str))
+    record.json(out)
     return 0
 
 
@@ -960,8 +963,248 @@ _PHASES: dict[str, _Phase] = {
 }
 
 
+# --- The tables of this study's results in the docs ---
+
+
+def _defaults(name: str) -> dict[str, Any]:
+    """A results file of this study: ``name`` relative to ``benchmarks/results/defaults/``, or
+    any other path (a run's own ``--out``)."""
+    return json.loads(results_path("defaults", name).read_text())
+
+
+def defaults_headline(*names: str) -> str:
+    """The course's recipe as written vs ``search()``'s defaults, per seed and median; each
+    dataset from the first of ``names`` that has it (a run may cover one dataset)."""
+    datasets: dict[str, list[dict[str, Any]]] = {}
+    for name in names:
+        for dataset, runs in _defaults(name)["datasets"].items():
+            datasets.setdefault(dataset, runs)
+    rows = []
+    for dataset, runs in datasets.items():
+        regression = dataset == "california"
+        show = (lambda v: f"MSE {-v:.4f}") if regression else (lambda v: f"acc {v:.4f}")
+        for r in runs:
+            c, o = r["course"], r["ours"]
+            ratio = o["wall"] / c["wall"]
+            rows.append([NAMES[dataset], str(r["seed"]), f"{c['wall']:.0f}", f"{o['wall']:.0f}",
+                         f"{ratio:.3f}", show(c["test"]), show(o["test"])])  # fmt: skip
+        cw = statistics.median(r["course"]["wall"] for r in runs)
+        ow = statistics.median(r["ours"]["wall"] for r in runs)
+        rows.append([NAMES[dataset], "**median**", f"{cw:.0f}", f"{ow:.0f}", f"{ow / cw:.3f}",
+                     show(statistics.median(r["course"]["test"] for r in runs)),
+                     show(statistics.median(r["ours"]["test"] for r in runs))])  # fmt: skip
+    header = ["dataset", "seed", "course wall s", "ours wall s", "time ratio",
+              "course test", "ours test"]  # fmt: skip
+    return markdown(header, rows)
+
+
+def _per_seed(
+    name: str,
+    header: list[str],
+    cells: Callable[[dict[str, Any], Callable[[float], str]], list[str]],
+) -> str:
+    """One row per dataset and seed of a ``benchmarks.studies.defaults`` JSON file: the dataset, the
+    seed, then ``cells(run, show)``; ``show`` prints a stored score (neg MSE as MSE)."""
+    rows = []
+    for dataset, runs in _defaults(name)["datasets"].items():
+        regression = dataset.startswith("california")
+        show = (lambda v: f"{-v:.4f}") if regression else (lambda v: f"{v:.4f}")
+        rows += [[NAMES[dataset], str(r["seed"]), *cells(r, show)] for r in runs]
+    return markdown(["dataset", "seed", *header], rows)
+
+
+def defaults_refit(name: str) -> str:
+    """Refit policies on the validation set per dataset and seed: the fold ensemble, three
+    retrainings, and their paired difference (what ``choose_refit`` decides on)."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        o = r.get("ours_defaults") or r["ours_no_early_stopping"]
+        refits = o["refit_all"]
+        # Greater is better on the stored scale (neg MSE, accuracy).
+        gain = o["trial_ensemble"]["valid"] - statistics.median(x["valid"] for x in refits)
+        return [
+            show(o["trial_ensemble"]["valid"]),
+            ", ".join(show(x["valid"]) for x in refits),
+            f"{gain:+.4f}",
+            f"{statistics.median(x['seconds'] for x in refits):.0f}",
+            "n/a" if r["course"] is None else show(r["course"]["valid"]),
+        ]
+
+    header = ["refit='trial' (fold ensemble)", "refit='all', 3 retraining seeds",
+              "trial better by", "s per retraining", "course's recipe (its refit)"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
+def defaults_ensemble(name: str) -> str:
+    """Means of retrainings vs one retraining vs the fold ensemble, on validation."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        ens = r["retrain_ensemble"]
+        return [
+            ", ".join(show(m["valid"]) for m in ens["members"]),
+            show(ens["2"]["valid"]),
+            show(ens["3"]["valid"]),
+            show(r["ours_defaults"]["trial_ensemble"]["valid"]),
+        ]
+
+    header = ["one retraining (3 seeds)", "mean of the first 2", "mean of all 3",
+              "fold ensemble (refit='trial')"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
+def defaults_epochs(name: str) -> str:
+    """Two retrainings averaged: with early stopping vs on every row for the folds' peak
+    epoch count, on validation, per dataset and seed."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        es, fx = r["early_stopping"], r["fixed_epochs"]
+        return [
+            ", ".join(str(e) for e in r["fold_peaks"]),
+            show(es["valid"]),
+            ", ".join(str(m["epochs"]) for m in es["members"]),
+            show(fx["valid"]),
+            f"{fx['valid'] - es['valid']:+.4f}",
+        ]
+
+    header = ["folds' peak epochs", "early stopping (mean of 2)", "its epochs",
+              "peak epoch count, every row (mean of 2)", "better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
+def defaults_pooled(name: str) -> str:
+    """The two retrainings' mean vs the fold ensemble vs all five models, on validation."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        gain = r["pooled"]["valid"] - r["retrain_mean"]["valid"]
+        return [
+            show(r["retrain_mean"]["valid"]),
+            show(r["fold_ensemble"]["valid"]),
+            show(r["pooled"]["valid"]),
+            f"{gain:+.4f}",
+        ]
+
+    header = ["mean of 2 retrainings (default)", "fold ensemble", "all five, equal weights",
+              "all five better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
+def defaults_idle(name: str) -> str:
+    """The refit with early stopping vs on every row where it stopped no fold (validation)."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        es = r["early_stopping"]
+        every = r.get("every_row")
+        return [
+            ", ".join(str(e) for e in r["fold_stops"]),
+            show(es["valid"]),
+            ", ".join(str(m["epochs"]) for m in es["members"]),
+            "not run (a fold stopped)" if every is None else show(every["valid"]),
+            f"{r['rule']['valid'] - es['valid']:+.4f}",
+        ]
+
+    header = ["best trial's folds trained (epochs)", "with early stopping (mean of 2)",
+              "its epochs", "every row, all epochs (mean of 2)", "rule better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
+def defaults_guard(name: str) -> str:
+    """The defaults' two retrainings vs the guard's (validation), with each retraining's
+    epochs and score on the rows its early stopping held back."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        members = [
+            f"{show(m['valid'])} ({m['epochs']} ep, held back "
+            f"{'-' if m['held_back'] is None else show(m['held_back'])})"
+            for m in r["members"]
+        ]
+        return [
+            show(r["floor"]),
+            "; ".join(members),
+            ", ".join(str(i + 1) for i in r["kept"]),
+            show(r["defaults"]["valid"]),
+            show(r["guard"]["valid"]),
+            f"{r['guard']['valid'] - r['defaults']['valid']:+.4f}",
+        ]
+
+    header = ["best trial's worst fold", "retrainings: validation (epochs, held back)",
+              "guard keeps", "defaults (first 2)", "guard", "guard better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
+def defaults_floor(name: str) -> str:
+    """The defaults' refit vs one whose stopper watches nothing before the folds' earliest
+    peak (validation, means of two retrainings), with the epochs each retraining ran."""
+
+    def cells(r: dict[str, Any], show: Callable[[float], str]) -> list[str]:
+        floor = r.get("floor")
+        epochs = lambda way: ", ".join(str(m["epochs"]) for m in way["members"])  # noqa: E731
+        return [
+            ", ".join(str(p) for p in r["fold_peaks"]),
+            ", ".join(str(e) for e in r["fold_stops"]),
+            f"{show(r['defaults']['valid'])} ({epochs(r['defaults'])})",
+            "not run (refit on every row)" if floor is None
+            else f"{show(floor['valid'])} ({epochs(floor)})",
+            f"{r['rule']['valid'] - r['defaults']['valid']:+.4f}",
+        ]  # fmt: skip
+
+    header = ["best trial's folds peaked at (epoch)", "folds trained", "defaults (epochs)",
+              "floor at the earliest peak (epochs)", "floor better by"]  # fmt: skip
+    return _per_seed(name, header, cells)
+
+
+def defaults_rules(name: str) -> str:
+    """Early-stopping rules replayed on the no-early-stopping curves (median over seeds)."""
+    data = _defaults(name)
+    datasets = list(data["datasets"])
+    rules = list(data["datasets"][datasets[0]][0]["ours_no_early_stopping"]["rules"])
+    rows = []
+    for rule in rules:
+        row = [rule]
+        for dataset in datasets:
+            per = [r["ours_no_early_stopping"]["rules"][rule] for r in data["datasets"][dataset]]
+            score = statistics.median(p["cv_score"] for p in per)
+            regression = dataset.startswith("california")
+            shown = f"MSE {-score:.4f}" if regression else f"acc {score:.4f}"
+            row += [shown, f"{statistics.median(p['epochs'] for p in per):.0f}"]
+        rows.append(row)
+    header = ["rule"]
+    for dataset in datasets:
+        header += [f"{NAMES[dataset]} CV score of its choice", f"{NAMES[dataset]} epochs"]
+    return markdown(header, rows)
+
+
+# The docs' tables of this study's committed results (``python -m benchmarks.tables``).
+TABLES: dict[str, Callable[[], str]] = {
+    "defaults-headline-one-refit": lambda: defaults_headline("2026-11-30/headline.json"),
+    "defaults-headline": lambda: defaults_headline(
+        "2026-12-03/headline-side-by-side.json", "2026-12-02/headline-side-by-side.json"
+    ),
+    "defaults-headline-course-reused": lambda: defaults_headline(
+        "2026-12-03/headline-guard-floor.json"
+    ),
+    "defaults-headline-side-by-side": lambda: defaults_headline(
+        "2026-12-02/headline-side-by-side.json"
+    ),
+    "defaults-headline-before-every-row": lambda: defaults_headline("2026-12-01/headline.json"),
+    "defaults-headline-two-refits": lambda: defaults_headline(
+        "2026-11-30/headline-two-refits.json"
+    ),
+    "defaults-refit": lambda: defaults_refit("2026-11-30/measure.json"),
+    "defaults-refit-es": lambda: defaults_refit("2026-11-30/refit.json"),
+    "defaults-ensemble": lambda: defaults_ensemble("2026-11-30/ensemble.json"),
+    "defaults-epochs": lambda: defaults_epochs("2026-11-30/epochs.json"),
+    "defaults-pooled": lambda: defaults_pooled("2026-12-02/pooled.json"),
+    "defaults-idle": lambda: defaults_idle("2026-12-02/idle.json"),
+    "defaults-guard": lambda: defaults_guard("2026-12-02/guard.json"),
+    "defaults-floor": lambda: defaults_floor("2026-12-02/floor.json"),
+    "defaults-rules": lambda: defaults_rules("2026-11-30/measure.json"),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.defaults", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.studies.defaults", description=__doc__
+    )
     parser.add_argument(
         "phase",
         choices=(*_PHASES, "ensemble", "retrain", "choose"),
@@ -984,7 +1227,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--out", required=True, help="a JSON file for every number printed")
+    add_output_arguments(parser, "the phase's name")
     parser.add_argument(
         "--course-from",
         default=None,
@@ -998,6 +1241,13 @@ def main(argv: list[str] | None = None) -> int:
         help='retrain: the candidate, as JSON: \'{"hidden_layers": 4, "layer_size": 68, ...}\'',
     )
     args = parser.parse_args(argv)
+    if args.phase == "retrain" and args.params is None:
+        parser.error("retrain needs --params, the candidate as JSON")
+    with recorded("defaults", args.name or args.phase, args.out, argv) as record:
+        return _run(parser, args, record)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, record: Record) -> int:
     if args.phase == "choose":
         merged: dict[str, Any] = {"phase": "measure", "datasets": {}}
         for path in args.measured:
@@ -1024,21 +1274,18 @@ def main(argv: list[str] | None = None) -> int:
                 for trial in row["ours_no_early_stopping"]["trials"]:
                     # 5 decimals of a per-epoch score: what the replay needs, a third the size.
                     trial["curve"] = [[round(v, 5) for v in fold] for fold in trial["curve"]]
-        Path(args.out).write_text(json.dumps(merged, default=str))
+        record.json(merged, indent=None)
         return 0
     if args.phase == "ensemble":
-        return _ensemble_phase(args.refit_measured, args.data_dir, args.out)
+        return _ensemble_phase(args.refit_measured, args.data_dir, record)
     if args.phase == "retrain":
-        if args.params is None:
-            parser.error("retrain needs --params, the candidate as JSON")
         retrained = {
             name: retrain_ways(
                 TASKS[name], TASKS[name].load(args.data_dir), args.params, args.seeds
             )
             for name in args.datasets
         }
-        Path(args.out).write_text(json.dumps({"phase": "retrain", "params": args.params,
-                                              "datasets": retrained}, indent=1))  # fmt: skip
+        record.json({"phase": "retrain", "params": args.params, "datasets": retrained})
         return 0
     recorded = json.loads(Path(args.course_from).read_text()) if args.course_from else {}
     phase = _PHASES[args.phase]
@@ -1057,13 +1304,13 @@ def main(argv: list[str] | None = None) -> int:
                 row = phase.measure(task, data, seed)
             rows.append({"seed": seed, **row})
             out["datasets"][name] = rows
-            Path(args.out).write_text(json.dumps(out, indent=1, default=str))
+            record.json(out)
             print(f"{name} seed {seed} done", flush=True)
         phase.show(name, rows)
     for key, decide, message in phase.decisions:
         out[key] = decide(out["datasets"])
         print(f"\n{message} (criterion fixed in code): {out[key]}")
-    Path(args.out).write_text(json.dumps(out, indent=1, default=str))
+    record.json(out)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""``benchmarks.defaults``: the fixed criteria the defaults were chosen by."""
+"""``benchmarks.studies.defaults``: the fixed criteria the defaults were chosen by."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from benchmarks.datasets import load_california_housing
-from benchmarks.defaults import (
+from benchmarks.studies.defaults import (
     RULES,
     TASKS,
     Rule,

@@ -1,10 +1,11 @@
-"""``python -m benchmarks.speed``: trial throughput, overhead, parallelism, memory.
+"""``python -m benchmarks.studies.speed``: trial throughput, overhead, parallelism, memory.
 
 Everything is measured side by side in one run on this machine and printed as a table
 (ratios within the run; timings on shared machines are noisy). Sections can be chosen with
 ``--only`` (``epoch``, ``fold``, ``overhead``, ``trial-cost``, ``first-step``, ``contention``,
-``parallel``, ``utilization``, ``memory``). The course's recipe against ``search()`` is
-``python -m benchmarks.defaults``.
+``parallel``, ``utilization``, ``memory``); the numbers go to
+``benchmarks/results/speed/<date>/<sections>.json``. The course's recipe against ``search()``
+is ``python -m benchmarks.studies.defaults``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import keras
 import numpy as np
 
 from benchmarks.datasets import Dataset, load_california_housing, load_fashion_mnist
+from benchmarks.studies._record import Record, add_output_arguments, recorded, results_path
+from benchmarks.tables import markdown
 from models import deep_mlp, make_estimator, regression_mlp
 from search import local_cluster, search, shutdown_workers
 
@@ -509,9 +512,25 @@ _SECTIONS = (
 )
 
 
+def speed_fold(name: str) -> str:
+    """The ``fold`` section: seconds a trial as each per-fold saving is switched on."""
+    data = json.loads(results_path("speed", name).read_text())["fold"]
+    rows = [
+        [label, f"{row['median_s']:.2f}", f"{row['ratio']:.2f}",
+         ", ".join(f"{v:.4f}" for v in row["scores"][: len(row["scores"]) // 2])]
+        for label, row in data.items()
+    ]  # fmt: skip
+    header = ["per-fold work", "median s a trial", "of before", "fold accuracy (3 candidates)"]
+    return markdown(header, rows)
+
+
+# The docs' tables of this study's committed results (``python -m benchmarks.tables``).
+TABLES: dict[str, Callable[[], str]] = {"speed-fold": lambda: speed_fold("2026-12-01/fold.json")}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks.speed", description=__doc__.splitlines()[0]
+        prog="python -m benchmarks.studies.speed", description=__doc__.splitlines()[0]
     )
     parser.add_argument(
         "--only",
@@ -520,8 +539,14 @@ def main(argv: list[str] | None = None) -> int:
         default=list(_SECTIONS),
     )
     parser.add_argument("--data-dir", default=None)
-    parser.add_argument("--json", default=None, help="also write the numbers to this file")
+    add_output_arguments(parser, "the sections' names joined by '-', or 'all'")
     args = parser.parse_args(argv)
+    part = args.name or ("all" if args.only == list(_SECTIONS) else "-".join(args.only))
+    with recorded("speed", part, args.out, argv) as record:
+        return _run(args, record)
+
+
+def _run(args: argparse.Namespace, record: Record) -> int:
     data = load_california_housing(data_dir=args.data_dir)
     results: dict[str, Any] = {}
     sections: dict[str, Callable[[], Any]] = {
@@ -540,9 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only:
         print(f"[speed] {name}", flush=True)
         results[name] = sections[name]()
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(results, fh, indent=2, default=str)
+        record.json(results, indent=2)
     return 0
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import math
 
-from benchmarks.synthetic import OBJECTIVES, main, run_suite, summarise
+from benchmarks.studies.synthetic import OBJECTIVES, main, run_suite, summarise
 from search.strategies import GeneticStrategy, RandomStrategy
 
 
@@ -38,21 +39,17 @@ def test_learning_strategies_beat_random_given_budget() -> None:
         assert ga["evals_to_random"] < 80 and math.isfinite(ga["fraction"])
 
 
-def test_command_prints_a_row_per_objective_budget_and_strategy(capsys) -> None:
-    assert (
-        main(
-            [
-                "--strategies",
-                "genetic",
-                "--budgets",
-                "10",
-                "--seeds",
-                "2",
-                "--objectives",
-                "rosenbrock3",
-            ]
-        )
-        == 0
-    )
+def test_command_prints_a_row_per_objective_budget_and_strategy(capsys, tmp_path) -> None:
+    argv = ["--strategies", "genetic", "--budgets", "10", "--seeds", "2",
+            "--objectives", "rosenbrock3", "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
     out = capsys.readouterr().out
     assert "rosenbrock3" in out and "genetic" in out and "random" in out
+    # What it printed and every number, beside the command that made them.
+    assert (tmp_path / "suite.txt").read_text() == out
+    rows = json.loads((tmp_path / "suite.json").read_text())
+    assert {r["strategy"] for r in rows} == {"random", "genetic"}
+    assert (
+        "python -m benchmarks.studies.synthetic --strategies genetic"
+        in (tmp_path / "COMMAND.txt").read_text()
+    )
