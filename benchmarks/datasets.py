@@ -94,9 +94,10 @@ class DatasetError(ValueError):
 class Dataset:
     """Scaled train / validation / test arrays and what they mean.
 
-    >>> d = load_california_housing(n_train=200)
-    >>> d.X_train.shape, d.task
-    ((200, 8), 'regression')
+    Examples:
+        >>> d = load_california_housing(n_train=200)
+        >>> d.X_train.shape, d.task
+        ((200, 8), 'regression')
     """
 
     name: str
@@ -239,9 +240,10 @@ def load_california_housing(
     ``n_train`` takes a random subset of the training part (quick runs); the validation and
     test parts stay whole unless ``n_test`` is given.
 
-    >>> d = load_california_housing(n_train=500)
-    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape
-    ((500, 8), (3870, 8), (5160, 8))
+    Examples:
+        >>> d = load_california_housing(n_train=500)
+        >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape
+        ((500, 8), (3870, 8), (5160, 8))
     """
     _check_seed(seed)
     _check_size("n_train", n_train, 11610)
@@ -356,9 +358,10 @@ def load_fashion_mnist(
     ``n_train`` takes a stratified subset of the rest; the 10,000 test images stay whole
     unless ``n_test`` is given.
 
-    >>> d = load_fashion_mnist(n_train=1000, flatten=True)
-    >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape
-    ((1000, 784), (5000, 784), (10000, 784))
+    Examples:
+        >>> d = load_fashion_mnist(n_train=1000, flatten=True)
+        >>> d.X_train.shape, d.X_valid.shape, d.X_test.shape
+        ((1000, 784), (5000, 784), (10000, 784))
     """
     _check_seed(seed)
     _check_size("n_valid", n_valid, 30000)
@@ -407,8 +410,9 @@ _LOADERS: dict[str, Callable[..., Dataset]] = {
 def load_dataset(name: str, **kwargs: object) -> Dataset:
     """Load a dataset by name: ``"california"`` or ``"fashion_mnist"``.
 
-    >>> load_dataset("california", n_train=100).task
-    'regression'
+    Examples:
+        >>> load_dataset("california", n_train=100).task
+        'regression'
     """
     if name not in _LOADERS:
         raise ValueError(f"dataset: unknown name {name!r}; choose one of {sorted(_LOADERS)}.")

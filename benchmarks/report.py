@@ -43,8 +43,9 @@ def trials_to_reach(scores: list[float | None], fraction: float = 0.99) -> int |
     """1-based trial at which the best-so-far first comes within 1 - ``fraction`` of the
     final best (relative to its magnitude; works for negative scores such as neg MSE).
 
-    >>> trials_to_reach([-2.0, -1.0, -0.995, -0.99])
-    3
+    Examples:
+        >>> trials_to_reach([-2.0, -1.0, -0.995, -0.99])
+        3
     """
     finite = [s for s in scores if s is not None and math.isfinite(s)]
     if not finite:
@@ -65,8 +66,9 @@ def competing_scores(trials: list[dict[str, Any]]) -> list[float | None]:
     trial below the largest fidelity any complete trial reached does not (its score after
     a few epochs is not what the search returns), so it counts as None.
 
-    >>> competing_scores([{"score": 0.9, "fidelity": 1}, {"score": 0.5, "fidelity": 9}])
-    [None, 0.5]
+    Examples:
+        >>> competing_scores([{"score": 0.9, "fidelity": 1}, {"score": 0.5, "fidelity": 9}])
+        [None, 0.5]
     """
     reached = [t.get("fidelity") for t in trials if t.get("score") is not None]
     top = max((f for f in reached if f is not None), default=None)
@@ -91,9 +93,11 @@ def first_full_fidelity(trials: list[dict[str, Any]]) -> tuple[float, int] | Non
     so ``seconds / random's wall`` is the least its time to reach random's best can be, and
     ``epochs / random's epochs`` the least it could be if building a model cost nothing.
 
-    >>> first_full_fidelity([{"score": 0.5, "fidelity": 1, "elapsed": 2.0, "epochs_trained": 1},
-    ...                      {"score": 0.7, "fidelity": 3, "elapsed": 5.0, "epochs_trained": 2}])
-    (5.0, 3)
+    Examples:
+        >>> first_full_fidelity(
+        ...     [{"score": 0.5, "fidelity": 1, "elapsed": 2.0, "epochs_trained": 1},
+        ...      {"score": 0.7, "fidelity": 3, "elapsed": 5.0, "epochs_trained": 2}])
+        (5.0, 3)
     """
     ends = [
         float(t["elapsed"])

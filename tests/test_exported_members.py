@@ -15,6 +15,7 @@ PACKAGES = [
     "search.multifidelity",
     "benchmarks",
     "benchmarks.datasets",
+    "benchmarks.tables",
 ]
 
 
