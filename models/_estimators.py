@@ -110,8 +110,9 @@ def search_process() -> Iterator[None]:
     its thread pools once per process, so a cap applied in the user's own process (by the
     refit, say) would stay for the rest of their session.
 
-    >>> with search_process():
-    ...     pass  # fits here keep TensorFlow's default threads
+    Examples:
+        >>> with search_process():
+        ...     pass  # fits here keep TensorFlow's default threads
     """
     _search_pids.append(os.getpid())
     try:
@@ -412,10 +413,11 @@ class HPKerasRegressor(_SearchTrialMixin, KerasRegressor):
     Extra parameters: see ``_SearchTrialMixin`` (``seed``, ``steps_per_execution``,
     ``clear_session``, ``tf_threads``).
 
-    >>> from sklearn.base import is_regressor
-    >>> from models import regression_mlp
-    >>> is_regressor(HPKerasRegressor(regression_mlp))
-    True
+    Examples:
+        >>> from sklearn.base import is_regressor
+        >>> from models import regression_mlp
+        >>> is_regressor(HPKerasRegressor(regression_mlp))
+        True
     """
 
     _estimator_type_name = "regressor"
@@ -424,10 +426,11 @@ class HPKerasRegressor(_SearchTrialMixin, KerasRegressor):
 class HPKerasClassifier(_SearchTrialMixin, KerasClassifier):
     """``scikeras.wrappers.KerasClassifier`` that reports itself as a classifier.
 
-    >>> from sklearn.base import is_classifier
-    >>> from models import classifier_mlp
-    >>> is_classifier(HPKerasClassifier(classifier_mlp))
-    True
+    Examples:
+        >>> from sklearn.base import is_classifier
+        >>> from models import classifier_mlp
+        >>> is_classifier(HPKerasClassifier(classifier_mlp))
+        True
     """
 
     _estimator_type_name = "classifier"
@@ -446,14 +449,15 @@ class RelativeEarlyStopping(keras.callbacks.EarlyStopping):
 
     An improvement must beat the best monitored value by ``min_delta * |best|``: the same
     rule at any scale of the loss (an MSE of 0.3 or of 3,000). Measured by
-    ``python -m benchmarks.defaults`` (README, "The evaluation protocol"): with the absolute
+    ``python -m benchmarks.studies.defaults`` (docs: "The evaluation protocol"): with the absolute
     ``min_delta=1e-3`` and ``patience=5`` the course's SGD model stopped while still
     improving and the candidates it chose scored worse in cross-validation.
 
-    >>> stop = RelativeEarlyStopping(patience=2, min_delta=0.01)
-    >>> stop._set_monitor_op(); stop.best = 0.5
-    >>> bool(stop._is_improvement(0.497, 0.5)), bool(stop._is_improvement(0.49, 0.5))
-    (False, True)
+    Examples:
+        >>> stop = RelativeEarlyStopping(patience=2, min_delta=0.01)
+        >>> stop._set_monitor_op(); stop.best = 0.5
+        >>> bool(stop._is_improvement(0.497, 0.5)), bool(stop._is_improvement(0.49, 0.5))
+        (False, True)
     """
 
     def _is_improvement(self, monitor_value: Any, reference_value: Any) -> Any:
@@ -474,10 +478,11 @@ def held_back(estimator: Any, X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray,
     """The rows of ``X, y`` that ``estimator``'s early stopping holds back when it fits
     them (the last ``validation_split``, as Keras cuts them); None when it holds none back.
 
-    >>> from models import make_estimator, regression_mlp
-    >>> X, y = np.zeros((50, 2)), np.arange(50.0)
-    >>> held_back(make_estimator(regression_mlp, "regression"), X, y)[1]
-    array([45., 46., 47., 48., 49.])
+    Examples:
+        >>> from models import make_estimator, regression_mlp
+        >>> X, y = np.zeros((50, 2)), np.arange(50.0)
+        >>> held_back(make_estimator(regression_mlp, "regression"), X, y)[1]
+        array([45., 46., 47., 48., 49.])
     """
     fraction = float(estimator.get_params().get("validation_split") or 0.0)
     if not fraction or not has_early_stopping(estimator):
@@ -491,10 +496,11 @@ def stopping_from(estimator: Any, epoch: int) -> Any:
     (1-based): it can neither stop nor keep weights before it (Keras's
     ``start_from_epoch``).
 
-    >>> from models import make_estimator, regression_mlp
-    >>> est = stopping_from(make_estimator(regression_mlp, "regression"), 30)
-    >>> [c.start_from_epoch for c in est.callbacks if hasattr(c, "start_from_epoch")]
-    [29]
+    Examples:
+        >>> from models import make_estimator, regression_mlp
+        >>> est = stopping_from(make_estimator(regression_mlp, "regression"), 30)
+        >>> [c.start_from_epoch for c in est.callbacks if hasattr(c, "start_from_epoch")]
+        [29]
     """
     callbacks = []
     for callback in estimator.get_params().get("callbacks") or []:
@@ -510,10 +516,11 @@ def without_early_stopping(estimator: Any) -> Any:
     ``EarlyStopping`` callback and ``validation_split=0`` (the rows it held out for the
     stopper are trained on).
 
-    >>> from models import make_estimator, regression_mlp
-    >>> est = without_early_stopping(make_estimator(regression_mlp, "regression"))
-    >>> est.validation_split, has_early_stopping(est)
-    (0.0, False)
+    Examples:
+        >>> from models import make_estimator, regression_mlp
+        >>> est = without_early_stopping(make_estimator(regression_mlp, "regression"))
+        >>> est.validation_split, has_early_stopping(est)
+        (0.0, False)
     """
     callbacks = estimator.get_params().get("callbacks") or []
     kept = [c for c in callbacks if not isinstance(c, keras.callbacks.EarlyStopping)]
@@ -556,10 +563,11 @@ def make_estimator(
     ends a diverging fit at once. ``model_params`` are passed to ``build_model`` (the
     hyperparameters a search varies must be given here, with their starting values).
 
-    >>> from models import regression_mlp
-    >>> est = make_estimator(regression_mlp, "regression", epochs=5, hidden_layers=2)
-    >>> est.get_params()["hidden_layers"], type(est).__name__
-    (2, 'HPKerasRegressor')
+    Examples:
+        >>> from models import regression_mlp
+        >>> est = make_estimator(regression_mlp, "regression", epochs=5, hidden_layers=2)
+        >>> est.get_params()["hidden_layers"], type(est).__name__
+        (2, 'HPKerasRegressor')
     """
     if not callable(build_model):
         raise TypeError(

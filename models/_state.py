@@ -55,9 +55,10 @@ def pack_model(model: keras.Model) -> bytes:
     """A trained model's weights and optimizer state as ``.npz`` bytes (numbers only:
     loading never unpickles; the architecture comes from the candidate's parameters).
 
-    >>> m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-    >>> m.compile(loss="mse", optimizer="adam"); m.optimizer.build(m.trainable_variables)
-    >>> unpack_model(pack_model(m), m)
+    Examples:
+        >>> m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> m.compile(loss="mse", optimizer="adam"); m.optimizer.build(m.trainable_variables)
+        >>> unpack_model(pack_model(m), m)
     """
     weights, state = model_state(model)
     arrays = {f"w{i}": w for i, w in enumerate(weights)}

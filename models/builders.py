@@ -118,8 +118,9 @@ def regression_mlp(
 ) -> keras.Model:
     """The course's regression MLP: ``hidden_layers`` Dense(``layer_size``) + Dense(1), MSE.
 
-    >>> regression_mlp(2, 16, input_shape=(8,)).output_shape
-    (None, 1)
+    Examples:
+        >>> regression_mlp(2, 16, input_shape=(8,)).output_shape
+        (None, 1)
     """
     hidden_layers = _positive_int("hidden_layers", hidden_layers)
     layer_size = _positive_int("layer_size", layer_size)
@@ -144,8 +145,9 @@ def classifier_mlp(
 ) -> keras.Model:
     """The course's Fashion-MNIST classifier: Flatten + Dense layers + softmax.
 
-    >>> classifier_mlp(input_shape=(28, 28), n_classes=10).output_shape
-    (None, 10)
+    Examples:
+        >>> classifier_mlp(input_shape=(28, 28), n_classes=10).output_shape
+        (None, 10)
     """
     return deep_mlp(
         hidden_layers=hidden_layers,
@@ -179,8 +181,9 @@ def deep_mlp(
     (made for ``selu``: it keeps mean and variance), ``"dropout"`` plain ``Dropout``; as in the
     course, one dropout layer goes before the output layer.
 
-    >>> deep_mlp(3, 32, batch_norm="before", input_shape=(784,), n_classes=10).output_shape
-    (None, 10)
+    Examples:
+        >>> deep_mlp(3, 32, batch_norm="before", input_shape=(784,), n_classes=10).output_shape
+        (None, 10)
     """
     hidden_layers = _positive_int("hidden_layers", hidden_layers)
     layer_size = _positive_int("layer_size", layer_size)
@@ -246,8 +249,9 @@ def wide_deep(
     through ``hidden_layers`` Dense layers, is concatenated with the wide input, and one
     linear unit predicts the target.
 
-    >>> wide_deep(input_shape=(8,)).output_shape
-    (None, 1)
+    Examples:
+        >>> wide_deep(input_shape=(8,)).output_shape
+        (None, 1)
     """
     hidden_layers = _positive_int("hidden_layers", hidden_layers)
     layer_size = _positive_int("layer_size", layer_size)
@@ -327,10 +331,11 @@ def per_layer_classifier(
     ``hidden_layers`` layers are built; settings of others, and ``None`` (an inactive
     conditional parameter), are ignored.
 
-    >>> m = per_layer_classifier(2, units_1=64, units_2=32, dropout_2="dropout",
-    ...                          dropout_rate_2=0.3, input_shape=(784,), n_classes=10)
-    >>> [layer.units for layer in m.layers if hasattr(layer, "units")]
-    [64, 32, 10]
+    Examples:
+        >>> m = per_layer_classifier(2, units_1=64, units_2=32, dropout_2="dropout",
+        ...                          dropout_rate_2=0.3, input_shape=(784,), n_classes=10)
+        >>> [layer.units for layer in m.layers if hasattr(layer, "units")]
+        [64, 32, 10]
     """
     hidden_layers = _positive_int("hidden_layers", hidden_layers)
     classes = _n_classes(meta, n_classes)
@@ -357,8 +362,9 @@ def per_layer_regressor(
 ) -> keras.Model:
     """The course's regression MLP with settings per layer (see ``per_layer_classifier``).
 
-    >>> per_layer_regressor(2, units_1=16, units_2=8, input_shape=(8,)).output_shape
-    (None, 1)
+    Examples:
+        >>> per_layer_regressor(2, units_1=16, units_2=8, input_shape=(8,)).output_shape
+        (None, 1)
     """
     hidden_layers = _positive_int("hidden_layers", hidden_layers)
     model = keras.Sequential([keras.Input(shape=_input_shape(meta, input_shape))])

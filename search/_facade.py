@@ -41,7 +41,7 @@ from spaces.presets import california_mlp
 __all__ = ["DEFAULT_SCORING", "search"]
 
 DEFAULT_SCORING = {"regression": "neg_mean_squared_error", "classification": "accuracy"}
-# Chosen on validation scores by ``python -m benchmarks.defaults ensemble`` (README).
+# Chosen on validation scores by ``python -m benchmarks.studies.defaults ensemble`` (docs).
 DEFAULT_REFIT_MODELS = 2
 _DEFAULT_BUILD: dict[str, Callable[..., keras.Model]] = {
     "regression": regression_mlp,
@@ -98,7 +98,7 @@ def search(
     trials. Early stopping watches the loss on the last ``validation_split`` of each
     training set and stops after ``patience`` epochs that did not improve the best loss by
     ``min_delta`` times it (``min_delta_mode="absolute"``: by ``min_delta``), keeping the
-    best epoch's weights; the defaults were chosen on validation scores (README, "The
+    best epoch's weights; the defaults were chosen on validation scores (docs: "The
     evaluation protocol"). ``cv`` is an int (k-fold; stratified for classification), a
     float in (0, 1) (one holdout of that fraction), a tuple ``(X_valid, y_valid)`` (a fixed
     validation set; ``refit="all"`` then uses train + valid) or a scikit-learn splitter.
@@ -134,7 +134,7 @@ def search(
     probabilities); ``False`` keeps none. ``refit_models=k``: ``"all"`` retrains k models,
     seeded ``seed``, ``seed + 100``..., and averages them (mean prediction / mean class
     probabilities). ``None`` (default): two for ``"all"``, chosen on validation scores (the
-    mean of two retrainings beat both one retraining and the fold ensemble; README, "The
+    mean of two retrainings beat both one retraining and the fold ensemble; docs: "The
     evaluation protocol"); ``refit_models=1`` is scikit-learn's single refit.
     ``refit_early_stopping="auto"`` (default): those retrainings train on every row for all
     the ``epochs``, without early stopping, when it stopped none of the best trial's folds
@@ -151,14 +151,15 @@ def search(
     ``optuna.pruners.BasePruner`` stops unpromising trials after an epoch of their first
     fold; they are recorded ``pruned`` and never chosen as the best.
 
-    >>> import numpy as np
-    >>> from search import search
-    >>> from search.testing import TINY_SPACE, tiny_regressor
-    >>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
-    >>> result = search("tpe", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2,
-    ...                 epochs=1, progress=False)
-    >>> len(result.trials_), sorted(result.best_params_)
-    (2, ['learning_rate', 'units'])
+    Examples:
+        >>> import numpy as np
+        >>> from search import search
+        >>> from search.testing import TINY_SPACE, tiny_regressor
+        >>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
+        >>> result = search("tpe", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2,
+        ...                 epochs=1, progress=False)
+        >>> len(result.trials_), sorted(result.best_params_)
+        (2, ['learning_rate', 'units'])
     """
     if data is not None:
         if not (hasattr(data, "X_train") and hasattr(data, "y_train")):

@@ -31,11 +31,12 @@ def local_cluster(n_workers: int | None = None, **kwargs: Any) -> Any:
     10 ms; measured here, a fit ran ~8 % slower with it on). ``kwargs`` override these
     (``security=`` a ``distributed.security.Security`` of your own).
 
-    >>> from distributed import Client
-    >>> from search import local_cluster, search
-    >>> with local_cluster(1) as cluster, Client(cluster) as client:
-    ...     len(client.scheduler_info()["workers"]), cluster.scheduler_address[:6]
-    (1, 'tls://')
+    Examples:
+        >>> from distributed import Client
+        >>> from search import local_cluster, search
+        >>> with local_cluster(1) as cluster, Client(cluster) as client:
+        ...     len(client.scheduler_info()["workers"]), cluster.scheduler_address[:6]
+        (1, 'tls://')
     """
     _require_distributed()
     import dask

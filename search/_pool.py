@@ -370,7 +370,8 @@ def shutdown_workers() -> None:
     """Stop the worker processes kept for later searches (they also leave by themselves
     after 10 idle minutes, and always with this process).
 
-    >>> shutdown_workers()
+    Examples:
+        >>> shutdown_workers()
     """
     for pool in _shared.values():
         pool.close()

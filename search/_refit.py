@@ -27,7 +27,8 @@ all the epochs, without early stopping, when it stopped none of the best trial's
 only chose which epoch's weights to keep), else as ``True``; ``False`` always on every row
 for all the epochs.
 
-The measurement behind the default is ``python -m benchmarks.defaults`` (README, "Protocol").
+The measurement behind the default is ``python -m benchmarks.studies.defaults`` (docs: "Studies
+/ Defaults against the course's recipe").
 """
 
 from __future__ import annotations
@@ -123,12 +124,13 @@ def refit_every_row(estimator: Any, trial: Trial, policy: bool | str) -> bool:
     """Whether ``refit="all"`` retrains ``estimator`` without its early stopping, on every
     row, for ``trial`` (the best) under ``policy`` (``refit_early_stopping``).
 
-    >>> from models import make_estimator, regression_mlp
-    >>> est = make_estimator(regression_mlp, "regression", epochs=10)
-    >>> ran_out = Trial(0, "random", {}, "complete", epochs=10, fold_epochs=[10, 10])
-    >>> stopped = Trial(1, "random", {}, "complete", epochs=10, fold_epochs=[10, 7])
-    >>> refit_every_row(est, ran_out, "auto"), refit_every_row(est, stopped, "auto")
-    (True, False)
+    Examples:
+        >>> from models import make_estimator, regression_mlp
+        >>> est = make_estimator(regression_mlp, "regression", epochs=10)
+        >>> ran_out = Trial(0, "random", {}, "complete", epochs=10, fold_epochs=[10, 10])
+        >>> stopped = Trial(1, "random", {}, "complete", epochs=10, fold_epochs=[10, 7])
+        >>> refit_every_row(est, ran_out, "auto"), refit_every_row(est, stopped, "auto")
+        (True, False)
     """
     if policy is True or not has_early_stopping(estimator):
         return False
@@ -146,10 +148,12 @@ def refit_floor_epoch(trial: Trial) -> int | None:
     ``trial`` scored its best on its held-out part; None when that is the first epoch or
     a fold has no curve (nothing to keep the stopper from).
 
-    >>> refit_floor_epoch(Trial(0, "random", {}, "complete", curve=[[-3, -1, -2], [-3, -2, -1]]))
-    2
-    >>> print(refit_floor_epoch(Trial(0, "random", {}, "complete", curve=[[-1, -2], [-2, -1]])))
-    None
+    Examples:
+        >>> curve = [[-3, -1, -2], [-3, -2, -1]]
+        >>> refit_floor_epoch(Trial(0, "random", {}, "complete", curve=curve))
+        2
+        >>> print(refit_floor_epoch(Trial(0, "random", {}, "complete", curve=[[-1, -2], [-2, -1]])))
+        None
     """
     peaks = []
     for curve in trial.curve:
@@ -165,9 +169,10 @@ def refit_seeds(estimator: Any, n_models: object) -> list[dict[str, int]]:
     """The ``seed`` settings of the ``n_models`` retrainings ``refit="all"`` averages: the
     estimator's own seed first (one model is the plain refit), then 100 apart.
 
-    >>> from models import regression_mlp, make_estimator
-    >>> refit_seeds(make_estimator(regression_mlp, "regression", seed=7), 3)
-    [{}, {'seed': 107}, {'seed': 207}]
+    Examples:
+        >>> from models import regression_mlp, make_estimator
+        >>> refit_seeds(make_estimator(regression_mlp, "regression", seed=7), 3)
+        [{}, {'seed': 107}, {'seed': 207}]
     """
     if isinstance(n_models, bool) or not isinstance(n_models, int) or n_models < 1:
         raise ValueError(
@@ -206,10 +211,11 @@ def guarded(checks: list[float | None], floor: float, k: int) -> list[int]:
     score (None: nothing held back, always accepted) is at least ``floor``, filled in,
     when fewer pass, by the rejected ones with the best held-back scores.
 
-    >>> guarded([0.30, None, 0.40], floor=0.35, k=2)
-    [1, 2]
-    >>> guarded([0.30, 0.20, 0.40, 0.10], floor=0.5, k=2)
-    [2, 0]
+    Examples:
+        >>> guarded([0.30, None, 0.40], floor=0.35, k=2)
+        [1, 2]
+        >>> guarded([0.30, 0.20, 0.40, 0.10], floor=0.5, k=2)
+        [2, 0]
     """
     passed = [i for i, c in enumerate(checks) if passes_guard(c, floor)]
     failed = [(c, i) for i, c in enumerate(checks) if c is not None and c < floor]

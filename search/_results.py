@@ -24,11 +24,12 @@ def cv_results(trials: list[Trial], n_splits: int, names: list[str]) -> dict[str
     complete has NaN scores and ranks after every complete one, as scikit-learn ranks
     failed fits.
 
-    >>> t = Trial(0, "random", {"n": 2}, state="complete", fold_scores=[1.0, 3.0],
-    ...           fold_fit_times=[0.5, 0.5], fold_score_times=[0.1, 0.1])
-    >>> r = cv_results([t], 2, ["n"])
-    >>> float(r["mean_test_score"][0]), int(r["rank_test_score"][0]), r["state"][0]
-    (2.0, 1, 'complete')
+    Examples:
+        >>> t = Trial(0, "random", {"n": 2}, state="complete", fold_scores=[1.0, 3.0],
+        ...           fold_fit_times=[0.5, 0.5], fold_score_times=[0.1, 0.1])
+        >>> r = cv_results([t], 2, ["n"])
+        >>> float(r["mean_test_score"][0]), int(r["rank_test_score"][0]), r["state"][0]
+        (2.0, 1, 'complete')
     """
     results: dict[str, Any] = {"params": [dict(t.params) for t in trials]}
     for name in names:
@@ -68,10 +69,11 @@ def best_index(trials: list[Trial]) -> int | None:
     reached compete (as scikit-learn's halving search takes ``best_`` from its last
     iteration): a 1-epoch score is never compared with a full one.
 
-    >>> short = Trial(0, "asha", {"n": 1}, state="complete", fold_scores=[0.9], fidelity=1)
-    >>> full = Trial(1, "asha", {"n": 2}, state="complete", fold_scores=[0.5], fidelity=9)
-    >>> best_index([short, full])
-    1
+    Examples:
+        >>> short = Trial(0, "asha", {"n": 1}, state="complete", fold_scores=[0.9], fidelity=1)
+        >>> full = Trial(1, "asha", {"n": 2}, state="complete", fold_scores=[0.5], fidelity=9)
+        >>> best_index([short, full])
+        1
     """
     top = max((t.fidelity for t in trials if t.complete and t.fidelity is not None), default=None)
     best: int | None = None

@@ -37,8 +37,9 @@ def resolve_n_jobs(n_jobs: Any) -> int:
     one, ...), at most the number of cores (with a warning: each worker imports TensorFlow
     and holds its own copy of the data).
 
-    >>> resolve_n_jobs(1), resolve_n_jobs(None)
-    (1, 1)
+    Examples:
+        >>> resolve_n_jobs(1), resolve_n_jobs(None)
+        (1, 1)
     """
     if n_jobs is None:
         return 1

@@ -80,17 +80,19 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             ``space`` parameter (give starting values when building it).
         space: a ``spaces.Space`` or a preset name.
         strategy: a ``search.strategies.Strategy``; ``None`` uses the class's own.
-        n_trials, timeout, max_epochs_total: the budget: trials, seconds and/or epochs
-            trained over all trials and folds, whichever ends first (at least one trial
-            runs; running trials finish). ``n_trials=None``: the strategy's default (30;
-            Hyperband and ASHA: one round of Hyperband's brackets; each rung run is a trial).
+        n_trials: the budget in trials; with ``timeout`` and ``max_epochs_total``, whichever
+            ends first (at least one trial runs; running trials finish). ``None``: the
+            strategy's default (30; Hyperband and ASHA: one round of Hyperband's brackets;
+            each rung run is a trial).
+        timeout: the budget in seconds.
+        max_epochs_total: the budget in epochs trained over all trials and folds.
         scoring: a scikit-learn scoring (greater is better); ``None``: the estimator's.
         n_jobs: trials at once (scikit-learn's meaning; clamped to the cores).
         refit: what ``best_estimator_`` is: ``True`` / ``"all"`` (default), the best
             candidate retrained on all of ``X, y`` (scikit-learn's meaning); ``"trial"``, the
             best trial's own trained models (the holdout model, or under k-fold the ensemble
             of its fold models: no retraining); ``False``: none. The default was chosen on
-            validation scores (README, "The evaluation protocol").
+            validation scores (docs: "The evaluation protocol").
         refit_models: with ``refit="all"``, how many models to retrain (the estimator's
             ``seed``, then ``seed + 100``, ``seed + 200``...) and average: mean prediction
             / mean class probabilities (one model: no ensemble).
@@ -108,23 +110,25 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             refit). ``refit_held_back_`` and ``refit_kept_`` say what it saw and kept.
         cv: anything ``check_cv`` takes; the splits are computed once.
         seed: seeds the strategy's proposals.
-        storage, study_name: the ledger (an Optuna storage URL, best as a ``StorageURL``
-            so that no password shows in this estimator's parameters, and a study name);
-            ``study_name`` alone uses ``sqlite:///hpsearch.db``; neither: no ledger.
+        storage: the ledger, an Optuna storage URL (best as a ``StorageURL``, so that no
+            password shows in this estimator's parameters); ``study_name`` alone uses
+            ``sqlite:///hpsearch.db``; neither: no ledger.
+        study_name: the ledger's study (a rerun with the same name resumes it).
         progress: show a progress bar with the best score so far.
         backend: ``"processes"`` (worker processes of our own) or ``"dask"``.
         scheduler: with Dask, a ``distributed.Client``, an address or ``None`` (a private
             local cluster).
 
-    >>> import numpy as np
-    >>> from models import make_estimator
-    >>> from search.testing import TINY_SPACE, tiny_regressor
-    >>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
-    >>> est = make_estimator(tiny_regressor, "regression", epochs=1, units=2,
-    ...                      learning_rate=0.01)
-    >>> found = TPESearchCV(est, TINY_SPACE, n_trials=2, cv=2).fit(X, y)
-    >>> sorted(found.best_params_), len(found.cv_results_["params"])
-    (['learning_rate', 'units'], 2)
+    Examples:
+        >>> import numpy as np
+        >>> from models import make_estimator
+        >>> from search.testing import TINY_SPACE, tiny_regressor
+        >>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
+        >>> est = make_estimator(tiny_regressor, "regression", epochs=1, units=2,
+        ...                      learning_rate=0.01)
+        >>> found = TPESearchCV(est, TINY_SPACE, n_trials=2, cv=2).fit(X, y)
+        >>> sorted(found.best_params_), len(found.cv_results_["params"])
+        (['learning_rate', 'units'], 2)
     """
 
     _default_strategy: type[Strategy] = RandomStrategy

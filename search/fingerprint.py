@@ -60,12 +60,13 @@ def fingerprint(
 ) -> dict[str, str]:
     """One text per thing a resumed ledger must share with this search.
 
-    >>> from search.strategies import RandomStrategy
-    >>> from spaces import Int
-    >>> fp = fingerprint(np.zeros((4, 2)), np.zeros(4), [], "r2", None, Space(n=Int(1, 3)),
-    ...                  RandomStrategy())
-    >>> sorted(fp)
-    ['data', 'scoring', 'space', 'splits', 'strategy', 'training']
+    Examples:
+        >>> from search.strategies import RandomStrategy
+        >>> from spaces import Int
+        >>> fp = fingerprint(np.zeros((4, 2)), np.zeros(4), [], "r2", None, Space(n=Int(1, 3)),
+        ...                  RandomStrategy())
+        >>> sorted(fp)
+        ['data', 'scoring', 'space', 'splits', 'strategy', 'training']
     """
     out = {
         "data": _digest(np.asarray(X), np.asarray(y)),

@@ -98,10 +98,11 @@ def _split_secret(url: str) -> tuple[str, list[str]]:
 def mask_url(url: str | StorageURL) -> str:
     """A storage URL with its password hidden, safe for logs, reports and errors.
 
-    >>> mask_url("postgresql://me:secret@db:5432/hp")
-    'postgresql://me:***@db:5432/hp'
-    >>> mask_url("postgresql://me:p@ss@db/hp"), mask_url("postgresql://me@db/hp?password=s")
-    ('postgresql://me:***@db/hp', 'postgresql://me@db/hp?password=***')
+    Examples:
+        >>> mask_url("postgresql://me:secret@db:5432/hp")
+        'postgresql://me:***@db:5432/hp'
+        >>> mask_url("postgresql://me:p@ss@db/hp"), mask_url("postgresql://me@db/hp?password=s")
+        ('postgresql://me:***@db/hp', 'postgresql://me@db/hp?password=***')
     """
     if isinstance(url, StorageURL):
         return str(url)
@@ -124,9 +125,10 @@ class StorageURL:
     its repr and a pickled result carry no password. Better still, keep the password out of
     the URL: psycopg2 reads ``PGPASSWORD`` and ``~/.pgpass``.
 
-    >>> url = StorageURL("postgresql://me:secret@db/hp")
-    >>> url, str(url), "secret" in repr(url)
-    (StorageURL('postgresql://me:***@db/hp'), 'postgresql://me:***@db/hp', False)
+    Examples:
+        >>> url = StorageURL("postgresql://me:secret@db/hp")
+        >>> url, str(url), "secret" in repr(url)
+        (StorageURL('postgresql://me:***@db/hp'), 'postgresql://me:***@db/hp', False)
     """
 
     __slots__ = ("__url",)
@@ -186,10 +188,11 @@ def _pid_alive(pid: int) -> bool:
 class Ledger:
     """One search's trials in an Optuna study (created, or loaded when it exists).
 
-    >>> from spaces import Space, Int
-    >>> ledger = Ledger("sqlite:///:memory:", "demo", Space(n=Int(1, 3)))
-    >>> ledger.claim({"n": 2}, "random").number
-    0
+    Examples:
+        >>> from spaces import Space, Int
+        >>> ledger = Ledger("sqlite:///:memory:", "demo", Space(n=Int(1, 3)))
+        >>> ledger.claim({"n": 2}, "random").number
+        0
     """
 
     def __init__(self, storage: str | StorageURL, study_name: str, space: Space) -> None:

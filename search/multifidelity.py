@@ -23,8 +23,9 @@ def hyperband_brackets(max_epochs: int, eta: int = 3) -> list[list[Rung]]:
     at each rung. Epochs are rounded to whole epochs (at least 1) when R is not a power of
     eta.
 
-    >>> hyperband_brackets(9, 3)
-    [[(9, 1), (3, 3), (1, 9)], [(5, 3), (1, 9)], [(3, 9)]]
+    Examples:
+        >>> hyperband_brackets(9, 3)
+        [[(9, 1), (3, 3), (1, 9)], [(5, 3), (1, 9)], [(3, 9)]]
     """
     if isinstance(eta, bool) or not isinstance(eta, numbers.Integral) or eta < 2:
         raise ValueError(f"eta must be an int >= 2 (the halving rate), got {eta!r}.")
@@ -54,11 +55,12 @@ def format_brackets(brackets: list[list[Rung]]) -> str:
     """The brackets as a text table: one row per bracket, ``n@epochs`` per rung, and the
     epochs the bracket costs (candidates x epochs, promotions counted from scratch).
 
-    >>> print(format_brackets(hyperband_brackets(9, 3)))
-    bracket  rungs (candidates@epochs)  epochs (upper bound)
-    s=2      9@1, 3@3, 1@9              27
-    s=1      5@3, 1@9                   24
-    s=0      3@9                        27
+    Examples:
+        >>> print(format_brackets(hyperband_brackets(9, 3)))
+        bracket  rungs (candidates@epochs)  epochs (upper bound)
+        s=2      9@1, 3@3, 1@9              27
+        s=1      5@3, 1@9                   24
+        s=0      3@9                        27
     """
     rows = [("bracket", "rungs (candidates@epochs)", "epochs (upper bound)")]
     top = len(brackets) - 1

@@ -23,15 +23,16 @@ class SearchResult:
     ``trials_`` (one row per trial), ``elapsed_`` (seconds),
     ``search_`` (the fitted search estimator), ``task`` and ``settings``.
 
-    >>> import tempfile
-    >>> import numpy as np
-    >>> from search import search
-    >>> from search.testing import TINY_SPACE, tiny_regressor
-    >>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
-    >>> result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2,
-    ...                 epochs=1, progress=False)
-    >>> result.report(tempfile.mkdtemp()).name
-    'report.md'
+    Examples:
+        >>> import tempfile
+        >>> import numpy as np
+        >>> from search import search
+        >>> from search.testing import TINY_SPACE, tiny_regressor
+        >>> X = np.random.default_rng(0).normal(size=(40, 3)).astype("float32"); y = X.sum(1)
+        >>> result = search("random", TINY_SPACE, tiny_regressor, X, y, n_trials=2, cv=2,
+        ...                 epochs=1, progress=False)
+        >>> result.report(tempfile.mkdtemp()).name
+        'report.md'
     """
 
     def __init__(self, searcher: SpaceSearchCV, *, task: str, settings: dict[str, Any]) -> None:

@@ -7,13 +7,14 @@ Two tiers, as Optuna ships ``optuna.testing.pytest_samplers``:
 - ``SearchContract``: the whole search on a tiny Keras model and small data (failures,
   seeding, the ledger and resume).
 
->>> from search.strategies import RandomStrategy
->>> class TestMyRandom(StrategyContract):   # in a test module; pytest collects it
-...     def make_strategy(self):
-...         return RandomStrategy()
+Examples:
+    >>> from search.strategies import RandomStrategy
+    >>> class TestMyRandom(StrategyContract):   # in a test module; pytest collects it
+    ...     def make_strategy(self):
+    ...         return RandomStrategy()
 
-Tiny models and data for tests and examples are here too (``tiny_regressor``,
-``TINY_SPACE``).
+    Tiny models and data for tests and examples are here too (``tiny_regressor``,
+    ``TINY_SPACE``).
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ TRIAL_STATES = ("running", "complete", "pruned", "failed")
 def params_key(params: dict[str, Any]) -> str:
     """A canonical text for a candidate, to recognise duplicates and resumed trials.
 
-    >>> params_key({"b": 1, "a": 0.5})
-    '{"a": 0.5, "b": 1}'
+    Examples:
+        >>> params_key({"b": 1, "a": 0.5})
+        '{"a": 0.5, "b": 1}'
     """
     return json.dumps(params, sort_keys=True, default=repr)
 
@@ -30,8 +31,9 @@ def candidate_key(params: dict[str, Any], fidelity: int | None = None) -> str:
     """``params_key``, plus the epochs when a multi-fidelity strategy chose them: the same
     candidate at 3 and at 9 epochs are two trials.
 
-    >>> candidate_key({"a": 1}, 9)
-    '{"a": 1}@9'
+    Examples:
+        >>> candidate_key({"a": 1}, 9)
+        '{"a": 1}@9'
     """
     key = params_key(params)
     return key if fidelity is None else f"{key}@{fidelity}"
@@ -40,8 +42,9 @@ def candidate_key(params: dict[str, Any], fidelity: int | None = None) -> str:
 def short_error(text: str | None) -> str | None:
     """The last line of a traceback: the exception type and message.
 
-    >>> short_error("Traceback ...\\n  File x\\nValueError: boom")
-    'ValueError: boom'
+    Examples:
+        >>> short_error("Traceback ...\\n  File x\\nValueError: boom")
+        'ValueError: boom'
     """
     if not text:
         return None
@@ -57,9 +60,10 @@ class Trial:
     validation score of fold ``k`` after epoch ``e + 1`` (the same scorer as the final
     score, on the same held-out part); ``fold_epochs[k]`` the epochs fold ``k`` trained.
 
-    >>> t = Trial(0, "random", {"n": 2}, state="complete", fold_scores=[-1.0, -3.0])
-    >>> t.score, t.complete
-    (-2.0, True)
+    Examples:
+        >>> t = Trial(0, "random", {"n": 2}, state="complete", fold_scores=[-1.0, -3.0])
+        >>> t.score, t.complete
+        (-2.0, True)
     """
 
     number: int

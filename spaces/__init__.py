@@ -1,9 +1,10 @@
 """Search spaces: one definition, converted for every strategy.
 
->>> from spaces import Space, Int, Float, Categorical
->>> space = Space(hidden_layers=Int(1, 4), learning_rate=Float(1e-4, 1e-2, log=True))
->>> space.to_grid(points=2)
-{'hidden_layers': [1, 4], 'learning_rate': [0.0001, 0.01]}
+Examples:
+    >>> from spaces import Space, Int, Float, Categorical
+    >>> space = Space(hidden_layers=Int(1, 4), learning_rate=Float(1e-4, 1e-2, log=True))
+    >>> space.to_grid(points=2)
+    {'hidden_layers': [1, 4], 'learning_rate': [0.0001, 0.01]}
 """
 
 from spaces._conditions import Condition, Conditional, per_layer, when

@@ -24,8 +24,9 @@ _OPS = ("==", "!=", ">=", ">", "<=", "<", "in")
 class Condition:
     """``parent op value``, e.g. ``Condition("hidden_layers", ">=", 2)``.
 
-    >>> Condition("dropout", "in", ("plain", "alpha")).holds("alpha")
-    True
+    Examples:
+        >>> Condition("dropout", "in", ("plain", "alpha")).holds("alpha")
+        True
     """
 
     parent: str
@@ -90,9 +91,10 @@ class Conditional:
 def when(param: Param, parent: str, op: str, value: Any) -> Conditional:
     """``param`` exists only when ``parent op value`` (``Param.when`` is the short form).
 
-    >>> from spaces import Int
-    >>> when(Int(16, 256), "hidden_layers", ">=", 2)
-    Int(low=16, high=256, log=False).when('hidden_layers', '>=', 2)
+    Examples:
+        >>> from spaces import Int
+        >>> when(Int(16, 256), "hidden_layers", ">=", 2)
+        Int(low=16, high=256, log=False).when('hidden_layers', '>=', 2)
     """
     if not isinstance(param, Param):
         raise TypeError(f"when: param must be Int, Float or Categorical, got {param!r}.")
@@ -104,13 +106,14 @@ def per_layer(count: str, max_layers: int, **params: Param) -> dict[str, Param |
     when ``count >= i``. Ordered layer by layer (layer 1's parameters, then layer 2's...),
     the order in which a controller decides them.
 
-    >>> from spaces import Categorical, Int, Space
-    >>> space = Space(layers=Int(1, 2), **per_layer("layers", 2, units=Int(8, 64),
-    ...                                             act=Categorical(["relu", "selu"])))
-    >>> list(space)
-    ['layers', 'units_1', 'act_1', 'units_2', 'act_2']
-    >>> space.cast({"layers": 1, "units_1": 8, "act_1": "relu"})
-    {'layers': 1, 'units_1': 8, 'act_1': 'relu'}
+    Examples:
+        >>> from spaces import Categorical, Int, Space
+        >>> space = Space(layers=Int(1, 2), **per_layer("layers", 2, units=Int(8, 64),
+        ...                                             act=Categorical(["relu", "selu"])))
+        >>> list(space)
+        ['layers', 'units_1', 'act_1', 'units_2', 'act_2']
+        >>> space.cast({"layers": 1, "units_1": 8, "act_1": "relu"})
+        {'layers': 1, 'units_1': 8, 'act_1': 'relu'}
     """
     if isinstance(max_layers, bool) or not isinstance(max_layers, int) or max_layers < 1:
         raise ValueError(f"per_layer: max_layers must be an int >= 1, got {max_layers!r}.")

@@ -70,8 +70,9 @@ class Param:
     def when(self, parent: str, op: str, value: Any) -> Any:
         """This parameter, existing only when ``parent op value`` (a ``Conditional``).
 
-        >>> Int(16, 256).when("hidden_layers", ">=", 2).condition
-        when('hidden_layers', '>=', 2)
+        Examples:
+            >>> Int(16, 256).when("hidden_layers", ">=", 2).condition
+            when('hidden_layers', '>=', 2)
         """
         from spaces._conditions import when
 
@@ -119,8 +120,9 @@ class _Numeric(Param):
 class Int(_Numeric):
     """An integer in ``[low, high]`` (both included), optionally log-uniform.
 
-    >>> Int(1, 4).grid(4)
-    [1, 2, 3, 4]
+    Examples:
+        >>> Int(1, 4).grid(4)
+        [1, 2, 3, 4]
     """
 
     low: int
@@ -188,8 +190,9 @@ class Int(_Numeric):
 class Float(_Numeric):
     """A real number in ``[low, high]``, uniform or (``log=True``) log-uniform.
 
-    >>> Float(1e-4, 1e-2, log=True).grid(3)
-    [0.0001, 0.001, 0.01]
+    Examples:
+        >>> Float(1e-4, 1e-2, log=True).grid(3)
+        [0.0001, 0.001, 0.01]
     """
 
     low: float
@@ -258,8 +261,9 @@ class Float(_Numeric):
 class Categorical(Param):
     """One of a fixed list of choices (str, int, float, bool or None).
 
-    >>> Categorical(["relu", "selu"]).grid(5)
-    ['relu', 'selu']
+    Examples:
+        >>> Categorical(["relu", "selu"]).grid(5)
+        ['relu', 'selu']
     """
 
     choices: tuple[Any, ...]

@@ -23,10 +23,11 @@ class Space(Mapping[str, Param]):
     A candidate then names only its active parameters; ``full()`` adds the inactive ones as
     ``None`` (what ``build_model`` receives).
 
-    >>> from spaces import Space, Int, Float
-    >>> space = Space(hidden_layers=Int(1, 4), learning_rate=Float(1e-4, 1e-2, log=True))
-    >>> space.decode([0.0, 1.0])
-    {'hidden_layers': 1, 'learning_rate': 0.01}
+    Examples:
+        >>> from spaces import Space, Int, Float
+        >>> space = Space(hidden_layers=Int(1, 4), learning_rate=Float(1e-4, 1e-2, log=True))
+        >>> space.decode([0.0, 1.0])
+        {'hidden_layers': 1, 'learning_rate': 0.01}
     """
 
     def __init__(
@@ -98,10 +99,11 @@ class Space(Mapping[str, Param]):
     def active_names(self, params: Mapping[str, Any]) -> list[str]:
         """The parameters that exist for ``params`` (in the space's order).
 
-        >>> from spaces import Int
-        >>> s = Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2))
-        >>> s.active_names({"n": 1}), s.active_names({"n": 2, "w2": 3})
-        (['n'], ['n', 'w2'])
+        Examples:
+            >>> from spaces import Int
+            >>> s = Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2))
+            >>> s.active_names({"n": 1}), s.active_names({"n": 2, "w2": 3})
+            (['n'], ['n', 'w2'])
         """
         active: list[str] = []
         for name in self._params:
@@ -118,10 +120,11 @@ class Space(Mapping[str, Param]):
         """Whether ``name`` exists given ``decided``: the active parameters decided so far
         (every condition looks back, so they are all it can depend on).
 
-        >>> from spaces import Int
-        >>> s = Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2))
-        >>> s.is_active("w2", {"n": 1}), s.is_active("w2", {"n": 2})
-        (False, True)
+        Examples:
+            >>> from spaces import Int
+            >>> s = Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2))
+            >>> s.is_active("w2", {"n": 1}), s.is_active("w2", {"n": 2})
+            (False, True)
         """
         condition = self._conditions.get(name)
         return condition is None or (
@@ -131,9 +134,10 @@ class Space(Mapping[str, Param]):
     def full(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """``params`` plus every inactive parameter as ``None``: what ``build_model`` gets.
 
-        >>> from spaces import Int
-        >>> Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2)).full({"n": 1})
-        {'n': 1, 'w2': None}
+        Examples:
+            >>> from spaces import Int
+            >>> Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2)).full({"n": 1})
+            {'n': 1, 'w2': None}
         """
         return {name: params.get(name) for name in self._params}
 
@@ -230,9 +234,10 @@ class Space(Mapping[str, Param]):
         for a flat space; for a conditional space each distinct candidate once (only its
         active parameters), depth first in the space's order.
 
-        >>> from spaces import Int
-        >>> Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2)).grid_points(2)
-        [{'n': 1}, {'n': 2, 'w2': 1}, {'n': 2, 'w2': 9}]
+        Examples:
+            >>> from spaces import Int
+            >>> Space(n=Int(1, 2), w2=Int(1, 9).when("n", ">=", 2)).grid_points(2)
+            [{'n': 1}, {'n': 2, 'w2': 1}, {'n': 2, 'w2': 9}]
         """
         grid = self.to_grid(points)
         if not self._conditions:
@@ -314,11 +319,12 @@ class Space(Mapping[str, Param]):
         """Optuna define-by-run: suggest the active parameters only, in order (so TPE never
         models a parameter that does not exist in a candidate).
 
-        >>> import optuna
-        >>> from spaces import Int
-        >>> s = Space(n=Int(1, 1), w2=Int(1, 9).when("n", ">=", 2))
-        >>> s.suggest(optuna.create_study().ask())
-        {'n': 1}
+        Examples:
+            >>> import optuna
+            >>> from spaces import Int
+            >>> s = Space(n=Int(1, 1), w2=Int(1, 9).when("n", ">=", 2))
+            >>> s.suggest(optuna.create_study().ask())
+            {'n': 1}
         """
         drawn: dict[str, Any] = {}
         for name, param in self._params.items():

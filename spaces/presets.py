@@ -29,8 +29,9 @@ __all__ = [
 def california_mlp() -> Space:
     """The seed course's regression space, for ``models.regression_mlp``.
 
-    >>> sorted(california_mlp())
-    ['hidden_layers', 'layer_size', 'learning_rate']
+    Examples:
+        >>> sorted(california_mlp())
+        ['hidden_layers', 'layer_size', 'learning_rate']
     """
     return Space(
         hidden_layers=Int(1, 4),
@@ -54,8 +55,9 @@ def california_wide() -> Space:
     layers of 16-512 units, relu or selu, SGD or Adam. The ``long`` benchmark profile
     searches it (the course's 1-99 units cap what any search of its space can reach).
 
-    >>> california_wide()["layer_size"]
-    Int(low=16, high=512, log=True)
+    Examples:
+        >>> california_wide()["layer_size"]
+        Int(low=16, high=512, log=True)
     """
     return Space(
         hidden_layers=Int(1, 5),
@@ -102,11 +104,12 @@ def fashion_per_layer(max_layers: int = 4) -> Space:
     normalisation (none/before/after) and dropout (none/plain/alpha) per layer, the rate
     only where that layer has dropout; for ``models.per_layer_classifier``.
 
-    >>> space = fashion_per_layer(2)
-    >>> space.cast({"hidden_layers": 1, "units_1": 64, "activation_1": "selu",
-    ...             "batch_norm_1": "none", "dropout_1": "none", "optimizer": "adam",
-    ...             "learning_rate": 1e-3})["units_1"]
-    64
+    Examples:
+        >>> space = fashion_per_layer(2)
+        >>> space.cast({"hidden_layers": 1, "units_1": 64, "activation_1": "selu",
+        ...             "batch_norm_1": "none", "dropout_1": "none", "optimizer": "adam",
+        ...             "learning_rate": 1e-3})["units_1"]
+        64
     """
     params: dict[str, Param | Conditional] = {"hidden_layers": Int(1, max_layers)}
     layers = per_layer(
@@ -166,8 +169,9 @@ PRESETS: dict[str, Callable[[], Space]] = {
 def get_preset(name: str) -> Space:
     """Return the preset space called ``name`` (one of ``PRESETS``).
 
-    >>> get_preset("california_mlp")["hidden_layers"]
-    Int(low=1, high=4, log=False)
+    Examples:
+        >>> get_preset("california_mlp")["hidden_layers"]
+        Int(low=1, high=4, log=False)
     """
     if name not in PRESETS:
         raise ValueError(f"space: unknown preset {name!r}; choose one of {sorted(PRESETS)}.")

@@ -2,8 +2,9 @@
 
 One file per strategy beside ``_base.py``; ``STRATEGIES`` is the one registry of names.
 
->>> sorted(STRATEGIES)
-['asha', 'genetic', 'grid', 'hyperband', 'nas', 'random', 'tpe']
+Examples:
+    >>> sorted(STRATEGIES)
+    ['asha', 'genetic', 'grid', 'hyperband', 'nas', 'random', 'tpe']
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ STRATEGIES: dict[str, type[Strategy]] = {
 def make_strategy(strategy: str | Strategy) -> Strategy:
     """A strategy object from a name in ``STRATEGIES`` (or the object itself).
 
-    >>> make_strategy("tpe").name
-    'tpe'
+    Examples:
+        >>> make_strategy("tpe").name
+        'tpe'
     """
     if isinstance(strategy, Strategy):
         return strategy

@@ -42,11 +42,12 @@ class ASHAStrategy(Strategy):
     A trial's model is kept while it can still be promoted: ranks in a rung only get worse
     as trials arrive, so a trial ranked below ``n_trials / eta**(k + 1)`` in rung k is let go.
 
-    >>> from spaces import Space, Float
-    >>> s = ASHAStrategy()
-    >>> s.bind(Space(x=Float(0.0, 1.0)), n_trials=20, seed=0, epochs=9)
-    >>> p = s.ask(); p.epochs, p.parent, s.rungs_
-    (1, None, [1, 3, 9])
+    Examples:
+        >>> from spaces import Space, Float
+        >>> s = ASHAStrategy()
+        >>> s.bind(Space(x=Float(0.0, 1.0)), n_trials=20, seed=0, epochs=9)
+        >>> p = s.ask(); p.epochs, p.parent, s.rungs_
+        (1, None, [1, 3, 9])
     """
 
     name = "asha"

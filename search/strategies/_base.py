@@ -54,12 +54,13 @@ class Strategy(ABC):
     that decides per epoch overrides ``should_stop``: the runner then streams every epoch's
     validation score to it while the trial trains.
 
-    >>> from spaces import Space, Int
-    >>> from search.strategies import RandomStrategy
-    >>> s = RandomStrategy()
-    >>> s.bind(Space(n=Int(1, 9)), n_trials=2, seed=0)
-    >>> proposal = s.ask()
-    >>> s.tell(Trial(0, s.name, proposal, state="complete", fold_scores=[1.0]))
+    Examples:
+        >>> from spaces import Space, Int
+        >>> from search.strategies import RandomStrategy
+        >>> s = RandomStrategy()
+        >>> s.bind(Space(n=Int(1, 9)), n_trials=2, seed=0)
+        >>> proposal = s.ask()
+        >>> s.tell(Trial(0, s.name, proposal, state="complete", fold_scores=[1.0]))
     """
 
     name: str = ""

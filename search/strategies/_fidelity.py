@@ -63,8 +63,9 @@ def rung_epochs(max_epochs: int, eta: int, min_epochs: int = 1) -> list[int]:
     """Epochs of each rung from ``min_epochs`` up to ``max_epochs``, a factor ``eta`` apart,
     counted down from the top as Hyperband's largest bracket does (``R * eta**-k``).
 
-    >>> rung_epochs(81, 3), rung_epochs(100, 3), rung_epochs(100, 3, min_epochs=10)
-    ([1, 3, 9, 27, 81], [1, 4, 11, 33, 100], [11, 33, 100])
+    Examples:
+        >>> rung_epochs(81, 3), rung_epochs(100, 3), rung_epochs(100, 3, min_epochs=10)
+        ([1, 3, 9, 27, 81], [1, 4, 11, 33, 100], [11, 33, 100])
     """
     if min_epochs > max_epochs:
         raise ValueError(

@@ -54,15 +54,16 @@ class GeneticStrategy(Strategy):
     global ``random``; this class swaps in its own seeded state around every DEAP call.
     The defaults (``eta=5, eta_growth=0.5, mutpb=1.0`` with the Latin-hypercube start,
     (mu + lambda) survival and categorical resets) were chosen on the synthetic suite's
-    seeds 0-9 (``python -m benchmarks.synthetic --tune-genetic`` reruns the choice) and
-    checked on seeds 10-29, which took no part in it; the README gives the table.
+    seeds 0-9 (``python -m benchmarks.studies.synthetic --tune-genetic`` reruns the choice) and
+    checked on seeds 10-29, which took no part in it; docs: "Studies / Synthetic objectives".
 
-    >>> from spaces import Space, Int
-    >>> s = GeneticStrategy(population_size=4)
-    >>> s.bind(Space(n=Int(1, 99)), n_trials=8, seed=0)
-    >>> first = [s.ask() for _ in range(4)]
-    >>> s.ask() is None, s.info
-    (True, {'generation': 0})
+    Examples:
+        >>> from spaces import Space, Int
+        >>> s = GeneticStrategy(population_size=4)
+        >>> s.bind(Space(n=Int(1, 99)), n_trials=8, seed=0)
+        >>> first = [s.ask() for _ in range(4)]
+        >>> s.ask() is None, s.info
+        (True, {'generation': 0})
     """
 
     name = "genetic"

@@ -75,11 +75,12 @@ class HyperbandStrategy(Strategy):
     its epochs, ``parent`` = the trial it continues); the best model is chosen among the
     trials of the top rung.
 
-    >>> from spaces import Space, Float
-    >>> s = HyperbandStrategy()
-    >>> s.bind(Space(x=Float(0.0, 1.0)), n_trials=20, seed=0, epochs=9)
-    >>> first = s.ask(); first.epochs, first.parent, s.info
-    (1, None, {'round': 1, 'bracket': 2, 'rung': 0})
+    Examples:
+        >>> from spaces import Space, Float
+        >>> s = HyperbandStrategy()
+        >>> s.bind(Space(x=Float(0.0, 1.0)), n_trials=20, seed=0, epochs=9)
+        >>> first = s.ask(); first.epochs, first.parent, s.info
+        (1, None, {'round': 1, 'bracket': 2, 'rung': 0})
     """
 
     name = "hyperband"

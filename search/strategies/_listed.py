@@ -41,11 +41,12 @@ class GridStrategy(_ListStrategy):
     largest grid with at most ``n_trials`` points is chosen (numeric parameters get points
     in turn, starting from their two bounds).
 
-    >>> from spaces import Space, Int
-    >>> s = GridStrategy()
-    >>> s.bind(Space(n=Int(1, 3)), n_trials=3, seed=0)
-    >>> [s.ask(), s.ask(), s.ask(), s.ask()]
-    [{'n': 1}, {'n': 2}, {'n': 3}, None]
+    Examples:
+        >>> from spaces import Space, Int
+        >>> s = GridStrategy()
+        >>> s.bind(Space(n=Int(1, 3)), n_trials=3, seed=0)
+        >>> [s.ask(), s.ask(), s.ask(), s.ask()]
+        [{'n': 1}, {'n': 2}, {'n': 3}, None]
     """
 
     name = "grid"
@@ -72,9 +73,10 @@ class GridStrategy(_ListStrategy):
 def fit_grid_points(space: Space, n_trials: int) -> dict[str, int]:
     """The per-parameter point counts of the largest grid with at most ``n_trials`` points.
 
-    >>> from spaces import california_mlp
-    >>> fit_grid_points(california_mlp(), 10)
-    {'hidden_layers': 2, 'layer_size': 2, 'learning_rate': 2}
+    Examples:
+        >>> from spaces import california_mlp
+        >>> fit_grid_points(california_mlp(), 10)
+        {'hidden_layers': 2, 'layer_size': 2, 'learning_rate': 2}
     """
     points = {name: 2 for name in space}
     smallest = space.grid_size(points)
@@ -102,11 +104,12 @@ class RandomStrategy(_ListStrategy):
     """scikit-learn's ``ParameterSampler`` over ``Space.to_sklearn()`` (log floats drawn
     from ``scipy.stats.reciprocal``), ``n_iter = n_trials``, seeded.
 
-    >>> from spaces import Space, Int
-    >>> s = RandomStrategy()
-    >>> s.bind(Space(n=Int(1, 9)), n_trials=2, seed=0)
-    >>> s.ask(), s.ask(), s.ask()
-    ({'n': 6}, {'n': 1}, None)
+    Examples:
+        >>> from spaces import Space, Int
+        >>> s = RandomStrategy()
+        >>> s.bind(Space(n=Int(1, 9)), n_trials=2, seed=0)
+        >>> s.ask(), s.ask(), s.ask()
+        ({'n': 6}, {'n': 1}, None)
     """
 
     name = "random"

@@ -12,7 +12,7 @@ bonus, with Adam.
 Defaults, from ENAS's controller (``enas/src/cifar10/general_controller.py`` and the
 paper's appendix): LSTM size 32 (ENAS: 64 for hundreds of decisions), learning rate 3.5e-3,
 baseline decay 0.99, entropy weight 1e-4. Measured here on a synthetic reward, ask/tell only:
-``python -m benchmarks.controller`` (results in ``benchmarks/results/``).
+``python -m benchmarks.studies.architecture controller`` (results in ``benchmarks/results/``).
 
 The controller never uses Keras's global random state (tokens are drawn with this
 strategy's own ``numpy`` generator; weights are initialised once from seeded initialisers),
@@ -54,11 +54,12 @@ class NASStrategy(Strategy):
         entropy_weight: the entropy bonus's weight.
         max_int_values: ints with at most this many values are decided value by value.
 
-    >>> from spaces import Space, Int, Categorical
-    >>> s = NASStrategy()
-    >>> s.bind(Space(n=Int(1, 3), act=Categorical(["relu", "selu"])), n_trials=4, seed=0)
-    >>> p = s.ask(); sorted(p), sorted(s.info)
-    (['act', 'n'], ['nas_baseline', 'nas_entropy', 'nas_likely', 'nas_updates'])
+    Examples:
+        >>> from spaces import Space, Int, Categorical
+        >>> s = NASStrategy()
+        >>> s.bind(Space(n=Int(1, 3), act=Categorical(["relu", "selu"])), n_trials=4, seed=0)
+        >>> p = s.ask(); sorted(p), sorted(s.info)
+        (['act', 'n'], ['nas_baseline', 'nas_entropy', 'nas_likely', 'nas_updates'])
     """
 
     name = "nas"
@@ -105,9 +106,10 @@ class NASStrategy(Strategy):
         ints with more than ``max_int_values`` values): ``Param.grid(points)``, log-spaced
         for log parameters.
 
-        >>> from spaces import california_mlp
-        >>> NASStrategy.for_space(california_mlp()).buckets
-        {'layer_size': 5, 'learning_rate': 5}
+        Examples:
+            >>> from spaces import california_mlp
+            >>> NASStrategy.for_space(california_mlp()).buckets
+            {'layer_size': 5, 'learning_rate': 5}
         """
         limit = options.get("max_int_values", 16)
         buckets = {
@@ -254,10 +256,11 @@ class NASStrategy(Strategy):
     def probability(self, params: Params) -> float:
         """The controller's probability of proposing ``params`` now.
 
-        >>> from spaces import Space, Categorical
-        >>> s = NASStrategy(); s.bind(Space(a=Categorical(["x", "y"])), n_trials=1, seed=0)
-        >>> round(s.probability({"a": "x"}) + s.probability({"a": "y"}), 6)
-        1.0
+        Examples:
+            >>> from spaces import Space, Categorical
+            >>> s = NASStrategy(); s.bind(Space(a=Categorical(["x", "y"])), n_trials=1, seed=0)
+            >>> round(s.probability({"a": "x"}) + s.probability({"a": "y"}), 6)
+            1.0
         """
         checked = self.space.cast(params)
         tokens = [(name, self.decisions_[name].index(value)) for name, value in checked.items()]

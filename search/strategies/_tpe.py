@@ -37,11 +37,12 @@ class TPEStrategy(Strategy):
     compared at epoch e is compared with the values other trials reported at epoch e only,
     so a trial that early-stopped before e never counts there.
 
-    >>> from spaces import Space, Float
-    >>> s = TPEStrategy()
-    >>> s.bind(Space(x=Float(0.0, 1.0)), n_trials=5, seed=0)
-    >>> p = s.ask()
-    >>> s.tell(Trial(0, "tpe", p, state="complete", fold_scores=[p["x"]]))
+    Examples:
+        >>> from spaces import Space, Float
+        >>> s = TPEStrategy()
+        >>> s.bind(Space(x=Float(0.0, 1.0)), n_trials=5, seed=0)
+        >>> p = s.ask()
+        >>> s.tell(Trial(0, "tpe", p, state="complete", fold_scores=[p["x"]]))
     """
 
     name = "tpe"
