@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--space", default=None, help="a preset space name (default: the dataset's)")
     s.add_argument("--trials", type=int, default=20, help="trial budget (default 20)")
     s.add_argument("--timeout", type=float, default=None, help="time budget in seconds")
+    s.add_argument(
+        "--trial-timeout",
+        type=float,
+        default=None,
+        help="seconds a trial may run; one past it is stopped and recorded failed",
+    )
     s.add_argument("--cv", type=int, default=3, help="k-fold cross-validation (default 3)")
     s.add_argument("--epochs", type=int, default=100, help="max epochs per fit (early stopping)")
     s.add_argument("--batch-size", type=int, default=32)
@@ -148,6 +154,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         data=data,
         n_trials=args.trials,
         timeout=args.timeout,
+        trial_timeout=args.trial_timeout,
         cv=args.cv,
         epochs=args.epochs,
         batch_size=args.batch_size,

@@ -215,6 +215,17 @@ class _SearchTrialMixin:
             model = super()._build_keras_model()  # type: ignore[misc]
         finally:
             self.model = build
+        name = getattr(build, "__qualname__", repr(build))
+        if not isinstance(model, keras.Model):
+            raise TypeError(
+                f"build_model {name} returned {type(model).__name__}, not a keras.Model; it "
+                "must build, compile and return the model (return model)."
+            )
+        if not model.compiled and getattr(self, "loss", None) is None:
+            raise ValueError(
+                f"build_model {name} returned a model that is not compiled; call "
+                "model.compile(loss=..., optimizer=...) before returning it."
+            )
         spe = getattr(self, "steps_per_execution", 1)
         if spe and spe != 1 and model.compiled:
             # Runs several batches per call into TensorFlow: the same maths, far less

@@ -23,6 +23,7 @@ from sklearn.model_selection import (
 from sklearn.utils.multiclass import type_of_target
 
 from models import deep_mlp, make_estimator, regression_mlp
+from search._pool import HEARTBEAT_GRACE_SECONDS
 from search._refit import (
     REFIT_FLOOR,
     check_flag,
@@ -89,6 +90,8 @@ def search(
     refit_floor: bool = True,
     refit_guard: bool = True,
     pruner: str | optuna.pruners.BasePruner | None = None,
+    trial_timeout: float | None = None,
+    heartbeat_grace: float = HEARTBEAT_GRACE_SECONDS,
 ) -> SearchResult:
     """Search the hyperparameters of a Keras model with one strategy.
 
@@ -150,6 +153,13 @@ def search(
     ``pruner`` (with ``strategy="tpe"``): ``"median"``, ``"hyperband"`` or any
     ``optuna.pruners.BasePruner`` stops unpromising trials after an epoch of their first
     fold; they are recorded ``pruned`` and never chosen as the best.
+
+    Faults: ``trial_timeout`` seconds (default none) bound each trial: one past it is
+    stopped by killing its worker process, recorded ``failed`` with the reason, and the
+    search goes on (with ``n_jobs=1`` the trials then run one at a time in a worker
+    process, which can be killed; on Dask the trial is cancelled and its worker restarted).
+    A worker that sends no heartbeat for ``heartbeat_grace`` seconds (stopped, frozen) is
+    killed likewise.
 
     Examples:
         >>> import numpy as np
@@ -242,6 +252,8 @@ def search(
         progress=progress,
         backend=backend,
         scheduler=scheduler,
+        trial_timeout=trial_timeout,
+        heartbeat_grace=heartbeat_grace,
     )
     searcher.fit(X, y)
     settings = {
@@ -264,6 +276,8 @@ def search(
         "n_jobs": n_jobs,
         "backend": backend,
         "tf_threads": searcher.tf_threads_,
+        "trial_timeout": trial_timeout,
+        "heartbeat_grace": heartbeat_grace,
         "seed": seed,
         "refit": check_refit(refit) or False,
         "refit_models": refit_models,

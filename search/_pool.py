@@ -9,6 +9,13 @@ which trial (a dead worker fails its own trial only, where a broken loky executo
 every running one), can talk to a running trial every epoch over the same socket, and its
 workers die with the search's process. Workers are reused across searches with the same
 ``(slots, tf_threads)``: TensorFlow costs ~3 s to import per process.
+
+Two limits end a running trial whatever it does, each by killing its worker (a fresh one
+takes its place) and reporting it ``Died`` with the reason: ``trial_timeout`` (seconds
+since the trial was handed to the worker; a ``build_model`` that never returns), and the
+heartbeat grace (seconds without a message from the worker, which beats every
+``BEAT_SECONDS``: a worker that was stopped or froze). On Dask, ``trial_timeout`` cancels
+the trial and restarts the worker running it (its nanny starts a new one).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -30,6 +38,7 @@ import cloudpickle
 from search._fit import TrialData, TrialOutcome, TrialSpec, fit_trial
 
 __all__ = [
+    "HEARTBEAT_GRACE_SECONDS",
     "DaskPool",
     "Died",
     "Done",
@@ -40,6 +49,13 @@ __all__ = [
     "process_pool",
     "shutdown_workers",
 ]
+
+
+# A worker silent this long while it runs a trial is stopped or frozen (it beats every
+# BEAT_SECONDS); before its first beat it may still be importing TensorFlow, which a loaded
+# machine can take tens of seconds to do.
+HEARTBEAT_GRACE_SECONDS = 60.0
+_STARTUP_GRACE_SECONDS = 180.0
 
 
 @dataclass
@@ -76,6 +92,9 @@ class Pool:
     slots: int = 1
     # Whether a running trial can report each epoch and be stopped by the runner.
     live_epochs: bool = True
+    # Set per search: the seconds a trial may run, and how long a silent worker is waited for.
+    trial_timeout: float | None = None
+    heartbeat_grace: float = HEARTBEAT_GRACE_SECONDS
 
     def running(self) -> int:
         raise NotImplementedError
@@ -137,6 +156,9 @@ class _Worker:
         self.conn = Connection(parent.detach())
         self.data_token: str | None = None
         self.number: int | None = None  # the trial it runs
+        self.spawned = time.monotonic()
+        self.started = self.spawned  # when it was given its trial
+        self.seen: float | None = None  # its last message; None before the first
         self.send(("path", list(sys.path)))
 
     def send(self, message: Any) -> None:
@@ -207,6 +229,10 @@ class ProcessPool(Pool):
                 self._workers.remove(worker)
                 continue
             worker.number = number
+            worker.started = time.monotonic()
+            if worker.seen is not None:
+                # It answered before; the beats it sent while idle are still unread.
+                worker.seen = worker.started
             return
         raise RuntimeError("cannot start a trial worker process")
 
@@ -214,6 +240,10 @@ class ProcessPool(Pool):
         busy = {w.conn: w for w in self._workers if w.number is not None}
         if not busy:
             return []
+        # Wake up in time to end a trial past its limits, whatever the caller asked.
+        limit = self._seconds_to_next_limit()
+        if limit is not None:
+            timeout = limit if timeout is None else min(timeout, limit)
         events: list[Event] = []
         for conn in wait(list(busy), timeout):
             worker = busy[conn]  # type: ignore[index]
@@ -227,12 +257,58 @@ class ProcessPool(Pool):
                 self._workers.remove(worker)
                 events.append(Died(number, _death_reason(code)))
                 continue
+            worker.seen = time.monotonic()
+            if message[0] == "beat":
+                continue
             if message[0] == "epoch":
                 _, fold, epoch, score = message
                 events.append(Epoch(number, fold, epoch, score, _answer=_replier(worker)))
             else:
                 worker.number = None
                 events.append(Done(number, message[1]))
+        return events + self._past_limits()
+
+    def _limits(self, worker: _Worker) -> list[tuple[float, str]]:
+        """(the moment, why) at which ``worker``'s trial must end."""
+        limits = []
+        if self.trial_timeout is not None:
+            limits.append(
+                (
+                    worker.started + self.trial_timeout,
+                    f"trial_timeout: the trial ran past {self.trial_timeout:g} s; its worker "
+                    "process was killed and replaced",
+                )
+            )
+        if worker.seen is None:
+            since, grace = worker.spawned, max(self.heartbeat_grace, _STARTUP_GRACE_SECONDS)
+        else:
+            since, grace = worker.seen, self.heartbeat_grace
+        limits.append(
+            (
+                since + grace,
+                f"the worker process running this trial stopped answering (no heartbeat for "
+                f"{grace:g} s: stopped or frozen); it was killed and replaced",
+            )
+        )
+        return limits
+
+    def _seconds_to_next_limit(self) -> float | None:
+        ends = [end for w in self._workers if w.number is not None for end, _ in self._limits(w)]
+        if not ends:
+            return None
+        return max(0.0, min(ends) - time.monotonic()) + 0.05
+
+    def _past_limits(self) -> list[Event]:
+        now = time.monotonic()
+        events: list[Event] = []
+        for worker in [w for w in self._workers if w.number is not None]:
+            past = [why for end, why in self._limits(worker) if now >= end]
+            if past:
+                number = worker.number
+                assert number is not None
+                worker.stop(kill=True)  # SIGKILL ends a stopped (SIGSTOP) process too
+                self._workers.remove(worker)
+                events.append(Died(number, past[0]))
         return events
 
     def close(self, kill: bool = False) -> None:
@@ -287,6 +363,7 @@ class DaskPool(Pool):
         self._data = client.scatter(data, broadcast=True, hash=False)
         # future -> (trial number, its spec: kept to submit it again if Dask cancels it)
         self._futures: dict[Any, tuple[int, TrialSpec]] = {}
+        self._submitted: dict[Any, float] = {}
         self._cancels: dict[int, int] = {}
 
     def running(self) -> int:
@@ -295,6 +372,7 @@ class DaskPool(Pool):
     def submit(self, number: int, spec: TrialSpec) -> None:
         future = self.client.submit(fit_trial, spec, self._data, pure=False)
         self._futures[future] = (number, spec)
+        self._submitted[future] = time.monotonic()
 
     def wait(self, timeout: float | None) -> list[Event]:
         from distributed import wait as dask_wait
@@ -302,10 +380,13 @@ class DaskPool(Pool):
 
         if not self._futures:
             return []
+        if self.trial_timeout is not None:
+            first = min(self._submitted.values()) + self.trial_timeout - time.monotonic()
+            timeout = max(0.05, first if timeout is None else min(timeout, first))
         try:
             done = dask_wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED")
         except TimeoutError:
-            return []
+            return self._past_timeout()
         except CancelledError:
             # The scheduler forgot trials, as when their scattered data lost its last copy
             # with a dead worker (a worker that joined after the scatter has none).
@@ -315,11 +396,41 @@ class DaskPool(Pool):
             if future.cancelled():
                 continue  # rerun below
             number, _ = self._futures.pop(future)
+            self._submitted.pop(future, None)
             try:
                 events.append(Done(number, future.result()))
             except Exception as exc:
                 events.append(Died(number, f"Dask could not run this trial: {exc!r}"[:500]))
-        return events + self._rerun_cancelled()
+        return events + self._rerun_cancelled() + self._past_timeout()
+
+    def _past_timeout(self) -> list[Event]:
+        """Trials past ``trial_timeout``: cancelled, and the worker running each restarted
+        by its nanny (a Dask task's thread cannot be stopped otherwise)."""
+        if self.trial_timeout is None:
+            return []
+        now = time.monotonic()
+        late = [f for f, t in self._submitted.items() if now - t >= self.trial_timeout]
+        if not late:
+            return []
+        keys = {f.key for f in late}
+        processing = self.client.processing()
+        workers = [w for w, running in processing.items() if keys & set(running)]
+        events: list[Event] = []
+        for future in late:
+            number, _ = self._futures.pop(future)
+            self._submitted.pop(future)
+            future.cancel()
+            events.append(
+                Died(
+                    number,
+                    f"trial_timeout: the trial ran past {self.trial_timeout:g} s; it was "
+                    "cancelled and its Dask worker restarted",
+                )
+            )
+        if workers:
+            with contextlib.suppress(Exception):  # a worker without a nanny stays as it is
+                self.client.restart_workers(workers, timeout=60, raise_for_error=False)
+        return events
 
     def _rerun_cancelled(self) -> list[Event]:
         """Scatter the data again where its last copy was lost and submit each cancelled
@@ -331,6 +442,7 @@ class DaskPool(Pool):
         events: list[Event] = []
         for future in cancelled:
             number, spec = self._futures.pop(future)
+            self._submitted.pop(future, None)
             self._cancels[number] = self._cancels.get(number, 0) + 1
             if self._cancels[number] > _CANCELS:
                 reason = f"Dask cancelled this trial after {_CANCELS} reruns (lost data or workers)"
@@ -343,6 +455,7 @@ class DaskPool(Pool):
         for future in list(self._futures):
             future.cancel()
         self._futures = {}
+        self._submitted = {}
 
 
 # Worker processes outlive one search (TensorFlow's import is paid once per session).

@@ -9,7 +9,14 @@ from typing import Any
 
 import joblib
 
-__all__ = ["BACKENDS", "check_budget", "check_int", "resolve_n_jobs"]
+__all__ = [
+    "BACKENDS",
+    "check_budget",
+    "check_heartbeat_grace",
+    "check_int",
+    "check_trial_timeout",
+    "resolve_n_jobs",
+]
 
 BACKENDS = ("processes", "loky", "dask")  # "loky": this version's name for "processes"
 
@@ -30,6 +37,35 @@ def check_budget(n_trials: Any, timeout: Any) -> tuple[int, float | None]:
             "always runs at least one trial, then starts no new one after timeout seconds."
         )
     return n_trials, None if timeout is None else float(timeout)
+
+
+def _seconds(value: Any) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Real) and float(value) > 0
+
+
+def check_trial_timeout(value: Any) -> float | None:
+    """Seconds a trial may run before its worker is killed, or None (no limit)."""
+    if value is None:
+        return None
+    if not _seconds(value):
+        raise ValueError(
+            f"trial_timeout must be a number of seconds > 0 or None, got {value!r}; a trial "
+            "past it is stopped and recorded failed (give it room: a trial's every fold counts)."
+        )
+    return float(value)
+
+
+def check_heartbeat_grace(value: Any) -> float:
+    """Seconds without a heartbeat after which a worker is taken for dead."""
+    from search._worker import BEAT_SECONDS
+
+    low = 5 * BEAT_SECONDS
+    if not _seconds(value) or float(value) < low:
+        raise ValueError(
+            f"heartbeat_grace must be a number of seconds >= {low:g} (workers beat every "
+            f"{BEAT_SECONDS:g} s), got {value!r}."
+        )
+    return float(value)
 
 
 def resolve_n_jobs(n_jobs: Any) -> int:

@@ -4,10 +4,13 @@ It talks to the search over one socket (a ``multiprocessing.connection.Connectio
 ``("path", sys_path)``, ``("data", token, TrialData)`` once per search, then
 ``("trial", token, TrialSpec)`` for each trial, answered with ``("epoch", fold, epoch,
 score)`` messages when the trial is live (each waits for a verdict) and one
-``("done", TrialOutcome)``. It never outlives the search's process: a watchdog thread
-ends it within half a second of its parent's death (``kill -9`` included), and it leaves
-on its own after ``IDLE_SECONDS`` without work. Ctrl-C is for the search's process, which
-decides what happens to running trials; the worker ignores it.
+``("done", TrialOutcome)``. A thread sends ``("beat",)`` every ``BEAT_SECONDS``: a
+worker that is stopped (SIGSTOP) or frozen sends none, and the search kills it after its
+grace period (a hung ``build_model`` still beats: ``trial_timeout`` is for that). It never
+outlives the search's process: a watchdog thread ends it within half a second of its
+parent's death (``kill -9`` included), and it leaves on its own after ``IDLE_SECONDS``
+without work. Ctrl-C is for the search's process, which decides what happens to running
+trials; the worker ignores it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 IDLE_SECONDS = 600.0
+BEAT_SECONDS = 2.0
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -30,9 +34,29 @@ def _watch_parent(parent_pid: int) -> None:
             os._exit(3)
 
 
-def serve(conn: Connection, parent_pid: int) -> None:
-    """The worker's loop (also what a test drives in-process)."""
+def _beat(conn: Connection, lock: threading.Lock) -> None:
     import cloudpickle
+
+    beat = cloudpickle.dumps(("beat",))
+    while True:
+        time.sleep(BEAT_SECONDS)
+        try:
+            with lock:
+                conn.send_bytes(beat)
+        except OSError:
+            return
+
+
+def serve(conn: Connection, parent_pid: int, lock: threading.Lock | None = None) -> None:
+    """The worker's loop (also what a test drives in-process); ``lock`` guards sends
+    shared with the heartbeat thread."""
+    import cloudpickle
+
+    lock = lock or threading.Lock()
+
+    def send(message: Any) -> None:
+        with lock:
+            conn.send_bytes(cloudpickle.dumps(message))
 
     data: dict[str, Any] = {}
     while conn.poll(IDLE_SECONDS):
@@ -51,11 +75,11 @@ def serve(conn: Connection, parent_pid: int) -> None:
             token, spec = message[1], message[2]
 
             def report(fold: int, epoch: int, score: float) -> bool:
-                conn.send_bytes(cloudpickle.dumps(("epoch", fold, epoch, score)))
+                send(("epoch", fold, epoch, score))
                 return bool(conn.recv())
 
             outcome = fit_trial(spec, data[token], report)
-            conn.send_bytes(cloudpickle.dumps(("done", outcome)))
+            send(("done", outcome))
         elif kind == "exit":
             return
 
@@ -65,8 +89,10 @@ def main(argv: list[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
     conn = Connection(fd)
+    lock = threading.Lock()
+    threading.Thread(target=_beat, args=(conn, lock), daemon=True).start()
     try:
-        serve(conn, parent_pid)
+        serve(conn, parent_pid, lock)
     except (EOFError, BrokenPipeError, ConnectionResetError):
         pass  # the search went away
     finally:

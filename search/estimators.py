@@ -25,7 +25,7 @@ from sklearn.model_selection import check_cv
 from models import has_early_stopping, search_process, stopping_from, without_early_stopping
 from search._fit import TrialData, TrialSpec, fit_trial
 from search._parallel import dask_client, dask_slots, default_tf_threads
-from search._pool import DaskPool, InProcessPool, Pool, process_pool
+from search._pool import HEARTBEAT_GRACE_SECONDS, DaskPool, InProcessPool, Pool, process_pool
 from search._refit import (
     REFIT_FLOOR,
     check_flag,
@@ -44,7 +44,14 @@ from search._refit import (
 )
 from search._results import best_index, cv_results
 from search._runner import Runner
-from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
+from search._validation import (
+    BACKENDS,
+    check_budget,
+    check_heartbeat_grace,
+    check_int,
+    check_trial_timeout,
+    resolve_n_jobs,
+)
 from search.errors import AllTrialsFailedError
 from search.fingerprint import fingerprint, short_hash
 from search.ledger import DEFAULT_STORAGE, Ledger, StorageURL
@@ -118,6 +125,14 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         backend: ``"processes"`` (worker processes of our own) or ``"dask"``.
         scheduler: with Dask, a ``distributed.Client``, an address or ``None`` (a private
             local cluster).
+        trial_timeout: seconds a trial may run (all its folds); one past it is stopped by
+            killing its worker process (a fresh one takes its place; on Dask the trial is
+            cancelled and its worker restarted) and recorded ``failed`` with the reason.
+            With ``n_jobs=1`` the trials then run in one worker process, not in this
+            one: a fit in the calling process cannot be stopped safely. ``None``: no limit.
+        heartbeat_grace: seconds a worker process may go without its heartbeat (it beats
+            every 2 s while alive) before it is taken for stopped or frozen, killed, and
+            its trial recorded ``failed``.
 
     Examples:
         >>> import numpy as np
@@ -156,6 +171,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         progress: bool = False,
         backend: str = "processes",
         scheduler: Any = None,
+        trial_timeout: float | None = None,
+        heartbeat_grace: float = HEARTBEAT_GRACE_SECONDS,
     ) -> None:
         self.estimator = estimator
         self.space = space
@@ -172,11 +189,25 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.refit_guard = refit_guard
         self.cv = cv
         self.seed = seed
-        self.storage = storage
+        self.storage = storage  # a property: wrapped in a StorageURL
         self.study_name = study_name
         self.progress = progress
         self.backend = backend
         self.scheduler = scheduler
+        self.trial_timeout = trial_timeout
+        self.heartbeat_grace = heartbeat_grace
+
+    @property
+    def storage(self) -> StorageURL | None:
+        """The ledger's URL, always as a ``StorageURL``: ``get_params``, ``repr``, the HTML
+        repr and pickles of this estimator never show its password."""
+        return self._storage
+
+    @storage.setter
+    def storage(self, value: str | StorageURL | None) -> None:
+        # StorageURL(a StorageURL) is that same object, so scikit-learn's clone finds the
+        # parameter unchanged.
+        self._storage = None if value is None else StorageURL(value)
 
     # ----------------------------------------------------------------------------------
     # Checks (the facade uses the same functions)
@@ -214,6 +245,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             )
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be 'processes' or 'dask', got {self.backend!r}.")
+        check_trial_timeout(self.trial_timeout)
+        check_heartbeat_grace(self.heartbeat_grace)
         if self.backend != "dask" and self.scheduler is not None:
             raise ValueError("scheduler is only used with backend='dask'; set backend='dask'.")
         if self.strategy is not None and not isinstance(self.strategy, Strategy):
@@ -285,6 +318,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             self.refit_floor_epoch_: int | None = None
             self.refit_held_back_: list[float | None] = []
             self.refit_kept_: list[int] = []
+            # The limits are the trials': a retraining on all the data may take longer.
+            pool.trial_timeout = None
             if refit is not None:
                 refit_start = time.perf_counter()
                 if refit == "all":
@@ -376,6 +411,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
                 if caps and estimator.get_params()["tf_threads"] is None:
                     estimator.set_params(tf_threads=default_tf_threads(slots, client))
                 pool = DaskPool(client, slots, TrialData(X, y, self.splits_))
+                pool.trial_timeout = check_trial_timeout(self.trial_timeout)
                 try:
                     self._check_live(pool)
                     yield pool, estimator
@@ -383,13 +419,15 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
                     pool.close()
             return
         slots = resolve_n_jobs(self.n_jobs)
-        if slots == 1:
+        if slots == 1 and self.trial_timeout is None:
             yield InProcessPool(TrialData(X, y, self.splits_)), estimator
             return
         if caps and estimator.get_params()["tf_threads"] is None:
             estimator.set_params(tf_threads=default_tf_threads(slots, None))
         shared = process_pool(slots, estimator.get_params().get("tf_threads") if caps else None)
         shared.set_data(TrialData(X, y, self.splits_))
+        shared.trial_timeout = check_trial_timeout(self.trial_timeout)
+        shared.heartbeat_grace = check_heartbeat_grace(self.heartbeat_grace)
         yield shared, estimator
 
     def _check_live(self, pool: Pool) -> None:

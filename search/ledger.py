@@ -19,13 +19,13 @@ ledger: it holds numbers and text.
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import os
 import re
 import socket
 import threading
 import time
+import urllib.parse
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -67,7 +67,15 @@ class LedgerWriteError(RuntimeError):
     """A ledger write failed after its retries (the message never shows a password)."""
 
 
-_QUERY_SECRET = re.compile(r"(?i)([?&;](?:password|passwd|pwd|pw)=)([^&;#]*)")
+# ``password=`` in a query string (``?password=``, ``&pw=``) or in a libpq DSN
+# (``host=h user=u password=secret``, quoted or not).
+class _OtherSpaceError(ValueError):
+    """A study written by hpsearch over another space (not a tampered record)."""
+
+
+_QUERY_SECRET = re.compile(
+    r"(?i)((?:^|[?&;\s])(?:password|passwd|pwd|pw)\s*=\s*)('[^']*'|\"[^\"]*\"|[^&;#\s]*)"
+)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
@@ -78,7 +86,7 @@ def _split_secret(url: str) -> tuple[str, list[str]]:
     ``password=``/``pw=`` in a query string count too; a URL without a scheme
     (``user:pw@host``) is read the same way.
     """
-    secrets = [m.group(2) for m in _QUERY_SECRET.finditer(url) if m.group(2)]
+    secrets = [m.group(2).strip("'\"") for m in _QUERY_SECRET.finditer(url) if m.group(2)]
     text = _QUERY_SECRET.sub(r"\1***", url)
     scheme = _SCHEME.match(text)
     head = scheme.group(0) if scheme else ""
@@ -113,7 +121,10 @@ def redact(text: str, url: str | StorageURL) -> str:
     """``text`` (a driver's message, say) with every password of ``url`` replaced."""
     raw = url.reveal() if isinstance(url, StorageURL) else str(url)
     for secret in _split_secret(raw)[1]:
-        text = text.replace(secret, "***")
+        # A driver may quote it percent-decoded (``p%40ss`` in the URL, ``p@ss`` when used).
+        for form in sorted({secret, urllib.parse.unquote(secret)}, key=len, reverse=True):
+            if form:
+                text = text.replace(form, "***")
     return text
 
 
@@ -132,13 +143,23 @@ class StorageURL:
     """
 
     __slots__ = ("__url",)
+    __url: str
 
-    def __init__(self, url: str | StorageURL) -> None:
+    def __new__(cls, url: str | StorageURL) -> StorageURL:
         if isinstance(url, StorageURL):
-            url = url.reveal()
+            return url  # immutable: wrapping again changes nothing
         if not isinstance(url, str) or not url:
             raise TypeError(f"storage must be a database URL string, got {type(url).__name__}.")
+        self = super().__new__(cls)
         self.__url = url
+        return self
+
+    def __copy__(self) -> StorageURL:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> StorageURL:
+        # A copy in this process (scikit-learn's clone) keeps the URL; a pickle does not.
+        return self
 
     def reveal(self) -> str:
         """The URL itself, password included: only for opening the database."""
@@ -291,12 +312,31 @@ class Ledger:
         return [t for f in self._all() if (t := self._to_trial(f)) is not None]
 
     def _to_trial(self, frozen: FrozenTrial) -> Trial | None:
+        """The ``Trial`` a ledger trial holds (JSON numbers and text, never code); a record
+        that is not what hpsearch writes raises ``ValueError`` naming the trial."""
+        try:
+            return self._read_trial(frozen)
+        except _OtherSpaceError:
+            raise
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            raise ValueError(
+                f"ledger study {self.study_name!r} at {self.storage_url}: trial "
+                f"{frozen.number} holds a record hpsearch did not write ({type(exc).__name__}: "
+                f"{str(exc)[:200]}); it was changed outside hpsearch. Nothing in it was run. "
+                "Use another study_name, or delete that trial from the study."
+            ) from None
+
+    def _read_trial(self, frozen: FrozenTrial) -> Trial | None:
         attrs = frozen.user_attrs
         data = attrs.get(_ATTR)
         if data is None and "fold_scores" in attrs:  # written by hpsearch 0.1
             data = {**attrs, "state": "complete" if frozen.state.name == "COMPLETE" else "failed"}
-        if data is None or data.get("state") not in _STATE_TO_OPTUNA:
-            return None
+        if data is not None and not isinstance(data, dict):
+            raise TypeError(f"its {_ATTR!r} attribute is a {type(data).__name__}, not a mapping")
+        if data is None:
+            return None  # a claim that never ended, or a foreign trial
+        if data.get("state") not in _STATE_TO_OPTUNA:
+            raise ValueError(f"its state {data.get('state')!r} is none that hpsearch writes")
         if data.get("retry"):
             return None
         if (
@@ -304,7 +344,7 @@ class Ledger:
             <= set(frozen.params)
             <= set(self._space)
         ):
-            raise ValueError(
+            raise _OtherSpaceError(
                 f"ledger study {self.study_name!r} at {self.storage_url} holds trials over "
                 f"parameters {sorted(frozen.params)}, not this space's {sorted(self._space)}; "
                 "use another study_name for another space."
@@ -340,7 +380,7 @@ class Ledger:
             owner = frozen.user_attrs.get("owner", {})
             mine = owner.get("pid") == os.getpid()
             if owner.get("host") == here and not mine and not _pid_alive(int(owner.get("pid", -1))):
-                stale += self._abandon_id(frozen._trial_id, "its process died")
+                stale += self._end_stale(frozen._trial_id)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
             optuna.storages.fail_stale_trials(self.study)  # other hosts: by heartbeat
@@ -438,7 +478,10 @@ class Ledger:
     def heartbeat(self) -> None:
         """Tell other processes that this process's running trials are alive."""
         for trial_id in list(self._ids.values()):
-            self._try(functools.partial(self._storage.record_heartbeat, trial_id))
+            # A beat that fails (a locked or lost database) is only late: the next one comes
+            # HEARTBEAT_SECONDS later, and no trial is missing from the ledger for it.
+            with contextlib.suppress(Exception):
+                self._storage.record_heartbeat(trial_id)
 
     def _beat(self) -> None:
         # A thread, not the search loop: an in-process trial blocks the loop for its whole
@@ -490,6 +533,21 @@ class Ledger:
         self._unnumbered.clear()
         self._ids.clear()
         return sum(self._abandon_id(trial_id, reason, retry=True) for trial_id in open_ids)
+
+    def _end_stale(self, trial_id: int) -> int:
+        """End a dead process's claim; 1 if this ledger ended it, 0 if another did.
+
+        Two processes resuming together may both see the claim RUNNING, and SQLite has no
+        row lock to make "RUNNING, so FAIL" one step. Each writes its token under one
+        attribute key before ending the trial: the database keeps one value (last writer
+        wins), and only the process whose token it kept counts the claim as its own.
+        """
+        token = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        if not self._try(lambda: self._storage.set_trial_user_attr(trial_id, "ended_by", token)):
+            return 0
+        self._abandon_id(trial_id, "its process died")
+        frozen = self._retry(lambda: self._storage.get_trial(trial_id), "read")
+        return int(frozen.user_attrs.get("ended_by") == token)
 
     def _abandon_id(self, trial_id: int, reason: str, retry: bool = True) -> int:
         def write() -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import pytest
@@ -81,3 +85,79 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         needs = "fashion_mnist" if "fashion" in item.nodeid else "california"
         if needs in missing:
             item.add_marker(pytest.mark.skip(reason=f"{needs} not found under {path}"))
+
+
+PG_PASSWORD = "s3cret-pw"
+
+
+def _pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A throwaway PostgreSQL server on 127.0.0.1 (password auth, scram-sha-256) and a URL
+    with its password in it. ``initdb`` refuses to run as root, so as root the server runs
+    as the ``postgres`` user. Skipped where no PostgreSQL binaries exist."""
+    pytest.importorskip("psycopg2", reason="psycopg2 missing: pip install 'hpsearch[postgres]'")
+    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql")
+    as_root = os.geteuid() == 0
+    run_as = ["runuser", "-u", "postgres", "--"] if as_root else []
+    folder = Path(tempfile.mkdtemp(prefix="hpsearch-pg-"))
+    data = folder / "data"
+    if as_root:
+        shutil.chown(folder, "postgres")
+    port = _free_port()
+    pwfile = folder / "pw"
+    pwfile.write_text(PG_PASSWORD)
+    if as_root:
+        shutil.chown(pwfile, "postgres")
+    subprocess.run(
+        [
+            *run_as,
+            initdb,
+            "-D",
+            str(data),
+            "-U",
+            "hp",
+            "--pwfile",
+            str(pwfile),
+            "-A",
+            "scram-sha-256",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    opts = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+    subprocess.run(
+        [*run_as, pg_ctl, "-D", str(data), "-o", opts, "-l", str(folder / "log"), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        import psycopg2
+
+        conn = psycopg2.connect(
+            host="127.0.0.1", port=port, user="hp", password=PG_PASSWORD, dbname="postgres"
+        )
+        conn.autocommit = True
+        conn.cursor().execute("CREATE DATABASE hpsearch")
+        conn.close()
+        yield f"postgresql+psycopg2://hp:{PG_PASSWORD}@127.0.0.1:{port}/hpsearch"
+    finally:
+        subprocess.run(
+            [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
+        shutil.rmtree(folder, ignore_errors=True)

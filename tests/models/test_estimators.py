@@ -312,3 +312,21 @@ def test_without_early_stopping_trains_every_row_for_every_epoch() -> None:
     assert len(est.history_["loss"]) == 3 and "val_loss" not in est.history_
     # Other callbacks stay.
     assert any(isinstance(c, keras.callbacks.TerminateOnNaN) for c in est.callbacks)
+
+
+@pytest.mark.parametrize(
+    ("returned", "error", "says"),
+    [("none", TypeError, "returned NoneType, not a keras.Model"), ("uncompiled", ValueError,
+     "not compiled; call model.compile")],
+)  # fmt: skip
+def test_a_build_model_that_returns_no_compiled_model_is_named(returned, error, says) -> None:
+    import numpy as np
+
+    def build(meta=None):
+        if returned == "none":
+            return None
+        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+
+    X = np.zeros((8, 3), dtype="float32")
+    with pytest.raises(error, match=says):
+        make_estimator(build, "regression", epochs=1).fit(X, X.sum(1))

@@ -1,21 +1,13 @@
-"""The ledger on a real PostgreSQL server: a throwaway cluster on 127.0.0.1 in a temp folder.
-
-Skipped (with the reason) only where no PostgreSQL binaries exist; ``.ci/run`` installs them.
-``initdb`` refuses to run as root, so as root the server runs as the ``postgres`` user.
-"""
+"""The ledger on a real PostgreSQL server (``postgres_url`` in ``tests/conftest.py``: a
+throwaway cluster on 127.0.0.1 in a temp folder, skipped only where no PostgreSQL binaries
+exist; ``.ci/run`` installs them)."""
 
 from __future__ import annotations
 
-import glob
 import json
-import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
@@ -23,80 +15,10 @@ import pytest
 
 from search import search
 from spaces import Float, Int, Space
+from tests.conftest import PG_PASSWORD as PASSWORD
 from tests.conftest import tiny_regressor
 
 SPACE = Space(units=Int(2, 6), learning_rate=Float(1e-3, 1e-1, log=True))
-PASSWORD = "s3cret-pw"
-
-
-def _pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    pytest.importorskip("psycopg2", reason="psycopg2 missing: pip install 'hpsearch[postgres]'")
-    initdb, pg_ctl = _pg_bin("initdb"), _pg_bin("pg_ctl")
-    if not initdb or not pg_ctl:
-        pytest.skip("no PostgreSQL binaries (initdb, pg_ctl): apt-get install postgresql")
-    as_root = os.geteuid() == 0
-    run_as = ["runuser", "-u", "postgres", "--"] if as_root else []
-    folder = Path(tempfile.mkdtemp(prefix="hpsearch-pg-"))
-    data = folder / "data"
-    if as_root:
-        shutil.chown(folder, "postgres")
-    port = _free_port()
-    pwfile = folder / "pw"
-    pwfile.write_text(PASSWORD)
-    if as_root:
-        shutil.chown(pwfile, "postgres")
-    subprocess.run(
-        [
-            *run_as,
-            initdb,
-            "-D",
-            str(data),
-            "-U",
-            "hp",
-            "--pwfile",
-            str(pwfile),
-            "-A",
-            "scram-sha-256",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    opts = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
-    subprocess.run(
-        [*run_as, pg_ctl, "-D", str(data), "-o", opts, "-l", str(folder / "log"), "-w", "start"],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        import psycopg2
-
-        conn = psycopg2.connect(
-            host="127.0.0.1", port=port, user="hp", password=PASSWORD, dbname="postgres"
-        )
-        conn.autocommit = True
-        conn.cursor().execute("CREATE DATABASE hpsearch")
-        conn.close()
-        yield f"postgresql+psycopg2://hp:{PASSWORD}@127.0.0.1:{port}/hpsearch"
-    finally:
-        subprocess.run(
-            [*run_as, pg_ctl, "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_search_writes_resumes_and_masks_the_password(postgres_url, reg_data, tmp_path) -> None:
