@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -281,52 +280,6 @@ def test_a_trial_whose_scattered_data_was_lost_is_scattered_and_run_again(
         )
     assert pool.running() == 0
     pool.close()
-
-
-WORKER_DEATH = textwrap.dedent(
-    """
-    import json, os, sys
-    sys.path.insert(0, {root!r})
-    import cloudpickle, distributed, numpy as np
-    import tests.conftest
-    from search import local_cluster, search
-    from spaces import Float, Int, Space
-
-    def dies_once(units=2, learning_rate=0.01, meta=None):
-        # Kills its worker process the first time any trial is built (a crashed machine).
-        if not os.path.exists({marker!r}):
-            open({marker!r}, "w").close()
-            os._exit(1)
-        return tests.conftest.tiny_regressor(units, learning_rate, meta=meta)
-
-    if __name__ == "__main__":
-        cloudpickle.register_pickle_by_value(tests.conftest)
-        space = Space(units=Int(2, 4), learning_rate=Float(1e-3, 1e-1, log=True))
-        rng = np.random.default_rng(0)
-        X = rng.normal(size=(90, 4)).astype("float32"); y = X.sum(1)
-        with local_cluster(2) as cluster, \\
-                distributed.Client(cluster) as client:
-            r = search("random", space, dies_once, X, y, n_trials=3, backend="dask",
-                       scheduler=client, epochs=1, cv=2, progress=False, refit=False)
-        print(json.dumps(list(r.trials_["status"])))
-    """
-)
-
-
-@pytest.mark.slow
-def test_a_worker_dying_mid_trial_does_not_lose_the_search(tmp_path) -> None:
-    pytest.importorskip("distributed")
-    # In a subprocess: a real script with a __main__ guard, as users run Dask.
-    marker = tmp_path / "died"
-    root = str(Path(__file__).resolve().parents[2])
-    script = tmp_path / "run.py"
-    script.write_text(WORKER_DEATH.format(root=root, marker=str(marker)))
-    done = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert marker.exists()  # a worker really died mid-trial
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["complete"] * 3  # Dask reran it
 
 
 @pytest.mark.slow
