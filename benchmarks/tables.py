@@ -118,9 +118,17 @@ def versus_random_table(folder: str) -> str:
     return markdown(header, rows)
 
 
+def faults_table(name: str) -> str:
+    """The fault suite's rows (``HPSEARCH_FAULTS_JSON`` of a ``pytest tests/faults`` run)."""
+    rows = json.loads((RESULTS / "faults" / name).read_text())
+    header = ["fault", "outcome", "trials lost", "duplicates", "orphans"]
+    return markdown(header, [[str(row[k]) for k in header] for row in rows])
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "standard": lambda: cells_table("standard/2026-12-01"),
     "long": lambda: cells_table("long/2026-12-01"),
+    "faults": lambda: faults_table("2026-12-07/faults.json"),
 }
 
 

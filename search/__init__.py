@@ -77,4 +77,4 @@ __all__ = [
     "trials_frame",
 ]
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
