@@ -30,6 +30,7 @@ from models.builders import (
     regression_mlp,
     wide_deep,
 )
+from models.ensemble import average_model, keras_model
 
 __all__ = [
     "FeatureSlice",
@@ -37,10 +38,12 @@ __all__ = [
     "HPKerasRegressor",
     "RelativeEarlyStopping",
     "TrainingDivergedError",
+    "average_model",
     "classifier_mlp",
     "deep_mlp",
     "has_early_stopping",
     "held_back",
+    "keras_model",
     "make_estimator",
     "pack_model",
     "per_layer_classifier",

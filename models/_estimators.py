@@ -269,6 +269,9 @@ class _SearchTrialMixin:
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any) -> Any:
         _set_tf_threads(self.tf_threads)
+        if sample_weight is not None:
+            # scikeras multiplies class weights into it in place: never the caller's array.
+            sample_weight = np.array(sample_weight, dtype=np.float64)
         if self.clear_session:
             _freeze_imports_once()
             keras.backend.clear_session(free_memory=True)

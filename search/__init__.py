@@ -27,7 +27,8 @@ from search.estimators import (
     TPESearchCV,
 )
 from search.ledger import DEFAULT_STORAGE, Ledger, LedgerWriteError, StorageURL, mask_url
-from search.result import SearchResult
+from search.objective import KerasObjective
+from search.result import LoadedResult, SearchResult, load_result
 from search.strategies import (
     STRATEGIES,
     ASHAStrategy,
@@ -55,8 +56,10 @@ __all__ = [
     "GridStrategy",
     "HyperbandSearchCV",
     "HyperbandStrategy",
+    "KerasObjective",
     "Ledger",
     "LedgerWriteError",
+    "LoadedResult",
     "NASStrategy",
     "Proposal",
     "RandomStrategy",
@@ -69,6 +72,7 @@ __all__ = [
     "TPESearchCV",
     "TPEStrategy",
     "Trial",
+    "load_result",
     "local_cluster",
     "make_strategy",
     "mask_url",

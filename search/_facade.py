@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import keras
@@ -34,9 +34,11 @@ from search._refit import (
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
 from search.estimators import SpaceSearchCV
 from search.ledger import StorageURL
+from search.objective import KerasObjective
 from search.result import SearchResult
 from search.strategies import Strategy, TPEStrategy, make_strategy
 from spaces import Space, fashion_mlp, get_preset
+from spaces.define_by_run import discover
 from spaces.presets import california_mlp
 
 __all__ = ["DEFAULT_SCORING", "search"]
@@ -65,7 +67,7 @@ def search(
     n_trials: int | None = None,
     timeout: float | None = None,
     max_epochs_total: int | None = None,
-    cv: Any = 3,
+    cv: Any = None,
     scoring: Any = None,
     epochs: int = 100,
     batch_size: int = 32,
@@ -76,7 +78,7 @@ def search(
     min_delta_mode: str = "relative",
     validation_split: float = 0.1,
     steps_per_execution: int = 32,
-    n_jobs: int = 1,
+    n_jobs: int | str = 1,
     backend: str = "processes",
     scheduler: Any = None,
     tf_threads: int | None = None,
@@ -92,6 +94,13 @@ def search(
     pruner: str | optuna.pruners.BasePruner | None = None,
     trial_timeout: float | None = None,
     heartbeat_grace: float = HEARTBEAT_GRACE_SECONDS,
+    hypermodel: Any = None,
+    validation_data: Any = None,
+    objective: str | None = None,
+    direction: str | None = None,
+    fit_kwargs: Mapping[str, Any] | None = None,
+    sample_weight: Any = None,
+    keep_models: int = 0,
 ) -> SearchResult:
     """Search the hyperparameters of a Keras model with one strategy.
 
@@ -161,6 +170,22 @@ def search(
     A worker that sends no heartbeat for ``heartbeat_grace`` seconds (stopped, frozen) is
     killed likewise.
 
+    Keras habits (docs: "Keras workloads"): ``hypermodel=build`` instead of ``space`` and
+    ``build_model``, where ``build(hp)`` is written for KerasTuner (``hp.Int``,
+    ``hp.Float``, ``hp.Choice``, ``hp.Boolean``, ``hp.Fixed``, ``hp.conditional_scope``; or a
+    ``keras_tuner.HyperModel``) or ``build(trial)`` for Optuna (``trial.suggest_int``,
+    ``suggest_float``, ``suggest_categorical``): the space is discovered by running it
+    (``spaces.define_by_run``). ``validation_data=(X_valid, y_valid)`` is ``cv=(X_valid,
+    y_valid)``. ``objective="val_auc"`` optimises a metric the compiled model logs on
+    validation (``val_loss`` included), ``direction`` ``"min"`` / ``"max"`` (default:
+    losses and errors minimised, the rest maximised); ``best_score_`` keeps greater is
+    better (a minimised objective negated). ``fit_kwargs`` go to every ``fit`` (refit
+    included; ``class_weight`` by class label); ``sample_weight`` (one per row of ``X``) is
+    cut with the folds. ``keep_models=k`` keeps the k best trials' trained models
+    (``result.top_models(k)``). ``n_jobs="gpus"``: one worker per GPU; with GPUs every
+    worker process is given its own (``CUDA_VISIBLE_DEVICES``, round-robin, memory growth
+    on).
+
     Examples:
         >>> import numpy as np
         >>> from search import search
@@ -184,9 +209,20 @@ def search(
     X, y = _check_xy(X, y)
     task = _check_task(task, y)
     strategy_obj = _with_pruner(make_strategy(strategy), strategy, pruner)
-    space_obj = _check_space(space, task)
-    build: Callable[..., Any] = build_model if build_model is not None else _DEFAULT_BUILD[task]
+    build: Callable[..., Any]
+    if hypermodel is not None:
+        if space is not None or build_model is not None:
+            raise ValueError(
+                "hypermodel=build defines the space and builds the model; give it alone, "
+                "without space= and build_model= (or those two without hypermodel=)."
+            )
+        space_obj, build = discover(hypermodel, seed=seed)
+    else:
+        space_obj = _check_space(space, task)
+        build = build_model if build_model is not None else _DEFAULT_BUILD[task]
     _check_build_model(build, space_obj)
+    cv = _check_validation_data(validation_data, cv)
+    scoring = _check_objective(objective, direction, scoring)
     check_budget(30 if n_trials is None else n_trials, timeout)
     if max_epochs_total is not None:
         check_int("max_epochs_total", max_epochs_total, 1)
@@ -199,7 +235,13 @@ def search(
     if backend not in BACKENDS:
         raise ValueError(f"backend must be 'processes' or 'dask', got {backend!r}.")
     workers = 1 if backend == "dask" else resolve_n_jobs(n_jobs)
+    n_rows = len(X)
     X, y, splitter = _check_cv(cv, X, y, task, seed)
+    fit_params = _check_fit_kwargs(fit_kwargs, task)
+    class_weight = fit_params.pop("class_weight", None)
+    if sample_weight is not None:
+        fit_params["sample_weight"] = _check_sample_weight(sample_weight, n_rows, len(X))
+    check_int("keep_models", keep_models, 0)
     if backend != "dask" and scheduler is not None:
         raise ValueError("scheduler is only used with backend='dask'; set backend='dask'.")
     if tf_threads is not None and backend != "dask" and workers == 1:
@@ -231,6 +273,8 @@ def search(
         **training,
         **starting,
     )
+    if class_weight is not None:
+        estimator.set_params(class_weight=class_weight)
     searcher = SpaceSearchCV(
         estimator,
         space_obj,
@@ -254,8 +298,9 @@ def search(
         scheduler=scheduler,
         trial_timeout=trial_timeout,
         heartbeat_grace=heartbeat_grace,
+        keep_models=keep_models,
     )
-    searcher.fit(X, y)
+    searcher.fit(X, y, **fit_params)
     settings = {
         "strategy": searcher.strategy_.name,
         "strategy_config": searcher.strategy_.get_config(),
@@ -265,6 +310,10 @@ def search(
         "max_epochs_total": max_epochs_total,
         "cv": repr(splitter),
         "scoring": searcher.scoring,
+        "objective": None if objective is None else repr(scoring),
+        "fit_kwargs": {**dict(fit_kwargs or {})},
+        "sample_weight": sample_weight is not None,
+        "keep_models": keep_models,
         "epochs": epochs,
         "batch_size": batch_size,
         "early_stopping": early_stopping,
@@ -289,6 +338,7 @@ def search(
         "refit_held_back": searcher.refit_held_back_,
         "refit_kept": searcher.refit_kept_,
         "build_model": getattr(build, "__qualname__", repr(build)),
+        "hypermodel": None if hypermodel is None else repr(build),
         "space": repr(space_obj),
         "ledger": None
         if searcher.ledger_ is None
@@ -310,6 +360,103 @@ def _with_pruner(made: Strategy, asked: str | Strategy, pruner: Any) -> Strategy
             "give the pruner to the strategy object (TPEStrategy(pruner=...)), not to search()."
         )
     return TPEStrategy(pruner=pruner)
+
+
+# fit() arguments that search() sets itself, and where to give them instead.
+_OWN_FIT_ARGS = {
+    "x": "X=",
+    "y": "y=",
+    "epochs": "search(epochs=...)",
+    "batch_size": "search(batch_size=...)",
+    "callbacks": "search(callbacks=[...])",
+    "validation_split": "search(validation_split=...)",
+    "validation_data": "search(validation_data=(X_valid, y_valid))",
+    "sample_weight": "search(sample_weight=...), which is cut with the folds",
+    "initial_epoch": "nothing (multi-fidelity strategies set it)",
+    "verbose": "nothing (trials train silently; progress=True shows the search)",
+}
+
+
+def _check_validation_data(validation_data: Any, cv: Any) -> Any:
+    """``validation_data=(X_valid, y_valid)``: Keras's name for ``cv=(X_valid, y_valid)``."""
+    if validation_data is None:
+        return cv
+    if cv is not None:
+        raise ValueError(
+            f"give validation_data= or cv=, not both (got cv={cv!r}); validation_data="
+            "(X_valid, y_valid) is the same as cv=(X_valid, y_valid)."
+        )
+    if not isinstance(validation_data, tuple) or len(validation_data) != 2:
+        kind = type(validation_data).__name__
+        raise TypeError(
+            f"validation_data must be a tuple (X_valid, y_valid) of arrays, got {kind}; "
+            "streamed inputs (tf.data, PyDataset, generators) are not supported yet: pass "
+            "arrays."
+        )
+    return validation_data
+
+
+def _check_objective(objective: str | None, direction: str | None, scoring: Any) -> Any:
+    if objective is None:
+        if direction is not None:
+            raise ValueError(
+                f"direction={direction!r} is the direction of an objective=...; give "
+                "objective= too (e.g. objective='val_auc'), or drop direction."
+            )
+        return scoring
+    if scoring is not None:
+        raise ValueError(
+            f"give objective= (a Keras metric, got {objective!r}) or scoring= (scikit-learn, "
+            f"got {scoring!r}), not both."
+        )
+    return KerasObjective(objective, direction)
+
+
+def _check_fit_kwargs(fit_kwargs: Mapping[str, Any] | None, task: str) -> dict[str, Any]:
+    if fit_kwargs is None:
+        return {}
+    if not isinstance(fit_kwargs, Mapping):
+        raise TypeError(
+            f"fit_kwargs must be a dict of keras.Model.fit arguments (e.g. "
+            f"{{'class_weight': {{0: 1.0, 1: 5.0}}}}), got {type(fit_kwargs).__name__}."
+        )
+    for key in fit_kwargs:
+        if key in _OWN_FIT_ARGS:
+            raise ValueError(
+                f"fit_kwargs[{key!r}] is set by the search for every trial; give it as "
+                f"{_OWN_FIT_ARGS[key]} instead."
+            )
+    weights = fit_kwargs.get("class_weight")
+    if weights is not None:
+        if task != "classification":
+            raise ValueError(
+                "fit_kwargs['class_weight'] weighs classes, and this task is regression; use "
+                "sample_weight= to weigh rows."
+            )
+        if not (isinstance(weights, Mapping) or weights == "balanced"):
+            raise TypeError(
+                f"fit_kwargs['class_weight'] must be a dict {{class label: weight}} or "
+                f"'balanced', got {weights!r}."
+            )
+    return dict(fit_kwargs)
+
+
+def _check_sample_weight(sample_weight: Any, n_rows: int, n_all: int) -> np.ndarray:
+    """One weight per training row; rows that ``cv=(X_valid, y_valid)`` appended weigh 1."""
+    try:
+        weights = np.asarray(sample_weight, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"sample_weight must be numbers, one per row of X, got {type(sample_weight).__name__}."
+        ) from None
+    if weights.shape != (n_rows,):
+        raise ValueError(
+            f"sample_weight must hold one weight per row of X ({n_rows}), got shape "
+            f"{weights.shape}."
+        )
+    if not np.isfinite(weights).all() or (weights < 0).any():
+        raise ValueError("sample_weight must be finite and >= 0; fix the negative or NaN weights.")
+    return np.r_[weights, np.ones(n_all - n_rows)]
 
 
 def _check_xy(X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -410,6 +557,8 @@ def _check_cv(
 ) -> tuple[np.ndarray, np.ndarray, Any]:
     classify = task == "classification"
     n = len(X)
+    if cv is None:
+        cv = 3
     if isinstance(cv, bool):
         raise TypeError("cv must be an int, a float, (X_valid, y_valid) or a splitter, got a bool.")
     if isinstance(cv, numbers.Integral):

@@ -176,7 +176,7 @@ def fit_trial(spec: TrialSpec, data: TrialData, report: EpochReport | None = Non
             estimator, spec.scorer, X_test, y_test, fold, report if spec.live else None
         )
         callbacks = [*(estimator.callbacks or []), scorer_cb]
-        fit_params = dict(spec.fit_params)
+        fit_params = _fold_params(spec.fit_params, train)
         if spec.epochs is not None:
             # scikeras trains ``epochs`` more after ``initial_epoch``; Keras numbers them on.
             fit_params.update(epochs=spec.epochs - spec.start_epoch)
@@ -218,6 +218,15 @@ def fit_trial(spec: TrialSpec, data: TrialData, report: EpochReport | None = Non
         if out.models is not None:
             out.models.append(pack_model(estimator.model_))
     return out
+
+
+def _fold_params(fit_params: dict[str, Any], train: np.ndarray) -> dict[str, Any]:
+    """``fit_params`` for a fold trained on the rows ``train``: ``sample_weight`` is cut
+    with the rows (as scikit-learn's cross-validation cuts it), the rest goes as it is."""
+    params = dict(fit_params)
+    if params.get("sample_weight") is not None:
+        params["sample_weight"] = np.asarray(params["sample_weight"])[train]
+    return params
 
 
 def _fit_refit_member(spec: TrialSpec, data: TrialData) -> TrialOutcome:

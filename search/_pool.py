@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 import cloudpickle
 
 from search._fit import TrialData, TrialOutcome, TrialSpec, fit_trial
+from search._gpus import assign_gpu, gpu_env, visible_gpus
 
 __all__ = [
     "HEARTBEAT_GRACE_SECONDS",
@@ -141,9 +143,10 @@ class InProcessPool(Pool):
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, gpu: str | None = None) -> None:
         parent, child = socket.socketpair()
-        env = dict(os.environ)
+        self.gpu = gpu
+        env = gpu_env(os.environ, gpu)
         root = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join([root, *filter(None, [env.get("PYTHONPATH")])])
         self.proc = subprocess.Popen(
@@ -186,8 +189,9 @@ class _Worker:
 class ProcessPool(Pool):
     """``slots`` worker processes of our own (see the module docstring)."""
 
-    def __init__(self, slots: int) -> None:
+    def __init__(self, slots: int, gpus: Sequence[str] = ()) -> None:
         self.slots = slots
+        self.gpus = list(gpus)  # each worker is given one (``search._gpus``)
         self._workers: list[_Worker] = []
         self._data: tuple[str, TrialData] | None = None
 
@@ -208,8 +212,11 @@ class ProcessPool(Pool):
         # imported TensorFlow (~3-4 s), so starting the next one after the data of the
         # previous was sent put those imports one after the other (measured: the second of
         # two workers started its first trial ~3 s after the first).
-        new = [_Worker() for _ in range(self.slots - len(self._workers))]
-        self._workers.extend(new)
+        new = []
+        for _ in range(self.slots - len(self._workers)):
+            taken = [w.gpu for w in self._workers]
+            new.append(_Worker(assign_gpu(self.gpus, taken)))
+            self._workers.append(new[-1])
         return new[0]
 
     def submit(self, number: int, spec: TrialSpec) -> None:
@@ -459,22 +466,24 @@ class DaskPool(Pool):
 
 
 # Worker processes outlive one search (TensorFlow's import is paid once per session).
-_shared: dict[tuple[int, int | None], ProcessPool] = {}
+_shared: dict[tuple[int, int | None, tuple[str, ...]], ProcessPool] = {}
 
 
 def process_pool(slots: int, tf_threads: int | None) -> ProcessPool:
-    """The session's reusable process pool for ``(slots, tf_threads)``.
+    """The session's reusable process pool for ``(slots, tf_threads)``, its workers given
+    one GPU each where the machine has GPUs (``search._gpus``).
 
     A pool with another thread cap is closed first: TensorFlow fixes its thread pools once
     per process, so a new cap needs new processes.
     """
-    key = (slots, tf_threads)
+    gpus = visible_gpus()
+    key = (slots, tf_threads, tuple(gpus))
     for other in [k for k in _shared if k != key]:
         _shared.pop(other).close()
     if key not in _shared:
         # The cap itself travels with each trial's estimator (applied in the worker's
         # first fit); the key only makes sure those workers have not fitted before.
-        _shared[key] = ProcessPool(slots)
+        _shared[key] = ProcessPool(slots, gpus)
     return _shared[key]
 
 

@@ -75,11 +75,23 @@ def best_index(trials: list[Trial]) -> int | None:
         >>> best_index([short, full])
         1
     """
+    top = top_indices(trials, 1)
+    return top[0] if top else None
+
+
+def top_indices(trials: list[Trial], k: int) -> list[int]:
+    """The indices of the ``k`` best complete trials, best first (``best_index``'s order:
+    the largest fidelity reached first, then the score, then the earlier trial).
+
+    Examples:
+        >>> ts = [Trial(i, "random", {"n": i}, state="complete", fold_scores=[s])
+        ...       for i, s in enumerate([0.2, 0.9, 0.5])]
+        >>> top_indices(ts, 2)
+        [1, 2]
+    """
     top = max((t.fidelity for t in trials if t.complete and t.fidelity is not None), default=None)
-    best: int | None = None
-    for i, t in enumerate(trials):
-        if not t.complete or (top is not None and t.fidelity != top):
-            continue
-        if best is None or t.score > trials[best].score:
-            best = i
-    return best
+    ranked = sorted(
+        (i for i, t in enumerate(trials) if t.complete),
+        key=lambda i: (top is not None and trials[i].fidelity != top, -trials[i].score, i),
+    )
+    return ranked[:k]

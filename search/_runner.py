@@ -17,7 +17,7 @@ from typing import Any
 
 from search._fit import TrialOutcome, TrialSpec
 from search._pool import Died, Done, Epoch, InProcessPool, Pool
-from search._results import best_index
+from search._results import top_indices
 from search.errors import AllTrialsFailedError
 from search.ledger import Ledger
 from search.strategies import Params, Proposal, Strategy
@@ -47,10 +47,10 @@ class Runner:
         on_trial: Callable[[Trial], None] | None = None,
         epochs: int | None = None,
         max_epochs_total: int | None = None,
-        keep_best: bool = False,
+        keep_top: int = 0,
     ) -> None:
         self.strategy, self.pool = strategy, pool
-        self.keep_best = keep_best
+        self.keep_top = keep_top
         self.make_spec, self.ledger, self.on_trial = make_spec, ledger, on_trial
         self.n_trials, self.timeout, self.epochs = n_trials, timeout, epochs
         self.max_epochs_total = max_epochs_total
@@ -67,10 +67,10 @@ class Runner:
         self._duplicates = 0
         self._next_number = 0
         self._started_any = False
-        # Trained models a multi-fidelity strategy may still promote, and with ``keep_best``
-        # the best trial's (``refit="trial"``): trial -> per fold.
+        # Trained models a multi-fidelity strategy may still promote, and with ``keep_top``
+        # the best trials' (``refit="trial"``, ``keep_models``): trial -> per fold.
         self.models: dict[int, list[bytes]] = {}
-        self.best_number: int | None = None
+        self.top_numbers: list[int] = []
         if isinstance(pool, InProcessPool):
             pool.decide = self._decide
         if ledger is not None:
@@ -181,7 +181,7 @@ class Runner:
             number, self.strategy.name, params, epochs=self.epochs, extras=dict(self.strategy.info)
         )
         spec = self.make_spec(number, params, self.live)
-        if self.keep_best:
+        if self.keep_top:
             spec = replace(spec, keep_model=True)
         if proposal is not None:
             # A promotion continues its parent's models; without them (a resumed search
@@ -195,7 +195,7 @@ class Runner:
                 epochs=proposal.epochs,
                 start_epoch=start,
                 models=models,
-                keep_model=proposal.keep_model or self.keep_best,
+                keep_model=proposal.keep_model or bool(self.keep_top),
             )
         self.running[number] = trial
         self.running_keys[key] = number
@@ -251,15 +251,12 @@ class Runner:
             self.models[number] = outcome.models
         del self.running_keys[trial.key]
         self._tell_waiting(trial.key, trial)
-        if self.keep_best:
-            # The same trial the search will call best (``run()`` sorts by number).
+        if self.keep_top:
+            # The same trials the search will rank best (``run()`` sorts by number).
             ordered = sorted(self.trials.values(), key=lambda t: t.number)
-            index = best_index(ordered)
-            self.best_number = None if index is None else ordered[index].number
+            self.top_numbers = [ordered[i].number for i in top_indices(ordered, self.keep_top)]
         if self.models:
-            needed = set(self.strategy.needs_models())
-            if self.best_number is not None:
-                needed.add(self.best_number)
+            needed = set(self.strategy.needs_models()) | set(self.top_numbers)
             for kept in [n for n in self.models if n not in needed]:
                 del self.models[kept]
         if self.on_trial is not None:

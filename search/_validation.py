@@ -79,10 +79,22 @@ def resolve_n_jobs(n_jobs: Any) -> int:
     """
     if n_jobs is None:
         return 1
+    if n_jobs == "gpus":
+        from search._gpus import visible_gpus
+
+        gpus = len(visible_gpus())
+        if gpus == 0:
+            warnings.warn(
+                "n_jobs='gpus' found no GPU (CUDA_VISIBLE_DEVICES / TensorFlow); running "
+                "the trials one at a time in this process (n_jobs=1).",
+                UserWarning,
+                stacklevel=3,
+            )
+        return max(1, gpus)
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, numbers.Integral) or n_jobs == 0:
         raise ValueError(
             f"n_jobs must be a non-zero int (1: this process, k > 1: k workers, -1: all "
-            f"cores, -2: all but one), got {n_jobs!r}."
+            f"cores, -2: all but one) or 'gpus' (one worker per GPU), got {n_jobs!r}."
         )
     cores = joblib.cpu_count()
     n_jobs = int(n_jobs)

@@ -133,6 +133,10 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         heartbeat_grace: seconds a worker process may go without its heartbeat (it beats
             every 2 s while alive) before it is taken for stopped or frozen, killed, and
             its trial recorded ``failed``.
+        keep_models: keep the trained models of the ``keep_models`` best trials as the
+            search goes (``top_models_``: (params, estimator) pairs, best first; under
+            k-fold each estimator is the trial's fold ensemble), so that nothing is
+            retrained to get them. 0 (default): none beyond what ``refit`` needs.
 
     Examples:
         >>> import numpy as np
@@ -158,7 +162,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         timeout: float | None = None,
         max_epochs_total: int | None = None,
         scoring: Any = None,
-        n_jobs: int | None = None,
+        n_jobs: int | str | None = None,
         refit: bool | str = True,
         refit_models: int = 1,
         refit_early_stopping: bool | str = True,
@@ -173,6 +177,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         scheduler: Any = None,
         trial_timeout: float | None = None,
         heartbeat_grace: float = HEARTBEAT_GRACE_SECONDS,
+        keep_models: int = 0,
     ) -> None:
         self.estimator = estimator
         self.space = space
@@ -196,6 +201,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.scheduler = scheduler
         self.trial_timeout = trial_timeout
         self.heartbeat_grace = heartbeat_grace
+        self.keep_models = keep_models
 
     @property
     def storage(self) -> StorageURL | None:
@@ -247,6 +253,13 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             raise ValueError(f"backend must be 'processes' or 'dask', got {self.backend!r}.")
         check_trial_timeout(self.trial_timeout)
         check_heartbeat_grace(self.heartbeat_grace)
+        check_int("keep_models", self.keep_models, 0)
+        if self.backend == "dask" and isinstance(self.n_jobs, str):
+            raise ValueError(
+                f"n_jobs={self.n_jobs!r} places worker processes of our own on GPUs; a Dask "
+                "cluster places its own workers (e.g. dask-cuda's LocalCUDACluster, one worker "
+                "per GPU). Give n_jobs as an int or None with backend='dask'."
+            )
         if self.backend != "dask" and self.scheduler is not None:
             raise ValueError("scheduler is only used with backend='dask'; set backend='dask'.")
         if self.strategy is not None and not isinstance(self.strategy, Strategy):
@@ -300,20 +313,22 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
                 on_trial=self._progress_bar(),
                 epochs=epochs,
                 max_epochs_total=self.max_epochs_total,
-                keep_best=refit == "trial",
+                keep_top=max(int(self.keep_models), int(refit == "trial")),
             )
             self._check_resumed(list(runner.trials.values()))
             try:
                 self.records_: list[Trial] = runner.run()
             finally:
                 self._close_progress()
-            kept = runner.models.get(runner.best_number) if runner.best_number is not None else None
+            top = runner.top_numbers
+            kept = runner.models.get(top[0]) if top else None
             self.cv_results_ = cv_results(self.records_, self.n_splits_, list(self.space_))
             index = best_index(self.records_)
             assert index is not None  # the runner raised AllTrialsFailedError otherwise
             self.best_index_ = index
             self.best_params_ = dict(self.records_[index].params)
             self.best_score_ = float(self.records_[index].score)
+            self.top_models_ = self._top_models(runner, X, y)
             self.refit_every_row_ = False
             self.refit_floor_epoch_: int | None = None
             self.refit_held_back_: list[float | None] = []
@@ -386,6 +401,19 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.refit_kept_ = guarded(checks, floor, k)
         return [members[i] for i in self.refit_kept_]
 
+    def _top_models(self, runner: Runner, X: np.ndarray, y: np.ndarray) -> list[tuple[Any, Any]]:
+        """``keep_models``: the best trials' kept models as (params, estimator), best first."""
+        by_number = {t.number: t for t in self.records_}
+        out = []
+        for number in runner.top_numbers[: int(self.keep_models)]:
+            models = runner.models.get(number)
+            if models is None:  # a resumed trial: the ledger keeps no models
+                continue
+            params = by_number[number].params
+            trained = trial_estimator(self.estimator, self.space_.full(params), models, X, y)
+            out.append((dict(params), trained))
+        return out
+
     def _keep_trial(
         self, X: np.ndarray, y: np.ndarray, fit_params: dict[str, Any], kept: Any
     ) -> Any:
@@ -407,7 +435,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         caps = "tf_threads" in estimator.get_params()
         if self.backend == "dask":
             with dask_client(self.scheduler) as client:
-                slots = dask_slots(client, self.n_jobs)
+                slots = dask_slots(client, self.n_jobs)  # type: ignore[arg-type]  # checked: no str
                 if caps and estimator.get_params()["tf_threads"] is None:
                     estimator.set_params(tf_threads=default_tf_threads(slots, client))
                 pool = DaskPool(client, slots, TrialData(X, y, self.splits_))

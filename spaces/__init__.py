@@ -10,6 +10,7 @@ Examples:
 from spaces._conditions import Condition, Conditional, per_layer, when
 from spaces._params import Categorical, Float, Int, Param
 from spaces._space import Space
+from spaces.define_by_run import HyperParameters, discover
 from spaces.presets import (
     PRESETS,
     california_mlp,
@@ -29,6 +30,7 @@ __all__ = [
     "Condition",
     "Conditional",
     "Float",
+    "HyperParameters",
     "Int",
     "Param",
     "Space",
@@ -37,6 +39,7 @@ __all__ = [
     "california_tuned",
     "california_wide",
     "deep_mlp",
+    "discover",
     "fashion_mlp",
     "fashion_per_layer",
     "get_preset",
