@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import gc
@@ -187,6 +188,11 @@ class _SearchTrialMixin:
             self._share = (previous.model_, start)
 
     def _build_keras_model(self) -> keras.Model:
+        model = self._shared_or_new_model()
+        _encode_for_loss(self, model)
+        return model
+
+    def _shared_or_new_model(self) -> keras.Model:
         share = self.__dict__.pop("_share", None)
         if share is None:
             return self._new_keras_model()
@@ -226,6 +232,12 @@ class _SearchTrialMixin:
                 f"build_model {name} returned a model that is not compiled; call "
                 "model.compile(loss=..., optimizer=...) before returning it."
             )
+        shape = getattr(self, "X_shape_", None)
+        if not model.built and shape is not None:
+            # A Sequential begun without keras.Input (KerasTuner's and Optuna's examples)
+            # has no outputs until it sees data, and scikeras reads them before training.
+            with contextlib.suppress(Exception):
+                model.build((None, *tuple(shape)[1:]))
         spe = getattr(self, "steps_per_execution", 1)
         if spe and spe != 1 and model.compiled:
             # Runs several batches per call into TensorFlow: the same maths, far less
@@ -294,6 +306,32 @@ class _SearchTrialMixin:
         else:
             tags.regressor_tags = RegressorTags()
         return tags
+
+
+_CATEGORICAL_LOSSES = ("categorical_crossentropy", "cce", "CategoricalCrossentropy")
+
+
+def _encode_for_loss(wrapper: Any, model: keras.Model) -> None:
+    """One-hot targets for a classifier whose build function compiled
+    ``categorical_crossentropy`` (as KerasTuner's and Optuna's examples do).
+
+    scikeras chooses its target encoding from the wrapper's own ``loss`` (None when the
+    build function compiles the model), so it would feed that loss class indices; its
+    encoder is refitted here on the known classes with the model's loss, before scikeras
+    encodes the targets.
+    """
+    if getattr(wrapper, "_estimator_type_name", "") != "classifier":
+        return
+    if getattr(wrapper, "loss", None) is not None or getattr(wrapper, "classes_", None) is None:
+        return
+    loss = getattr(model, "loss", None)
+    name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
+    if name not in _CATEGORICAL_LOSSES:
+        return
+    from scikeras.utils.transformers import ClassifierLabelEncoder
+
+    classes = wrapper.classes_
+    wrapper.target_encoder_ = ClassifierLabelEncoder(loss=loss, categories=[classes]).fit(classes)
 
 
 def _meta_key(meta: dict[str, Any]) -> str:

@@ -57,6 +57,17 @@ def never_called(units: int = 2, learning_rate: float = 0.01, meta=None):
         ({"n_jobs": 1.5}, ValueError, "n_jobs must be a non-zero int"),
         ({"backend": "loky", "scheduler": "tcp://x:1"}, ValueError, "only used with backend"),
         ({"storage": 5, "study_name": "s"}, TypeError, "storage must be a database URL"),
+        ({"fit_kwargs": {"epochs": 3}}, ValueError, r"give it as search\(epochs=...\)"),
+        ({"fit_kwargs": {"verbose": 1}}, ValueError, "fit_kwargs\\['verbose'\\] is set by"),
+        ({"fit_kwargs": [("shuffle", False)]}, TypeError, "fit_kwargs must be a dict"),
+        ({"fit_kwargs": {"class_weight": {0: 2}}}, ValueError, "this task is regression"),
+        ({"sample_weight": np.ones(5)}, ValueError, r"one weight per row of X \(90\)"),
+        ({"sample_weight": -np.ones(90)}, ValueError, "finite and >= 0"),
+        ({"sample_weight": ["heavy"] * 90}, TypeError, "sample_weight must be numbers"),
+        ({"validation_data": [1, 2], "cv": None}, TypeError, "not supported yet: pass arrays"),
+        ({"validation_data": (1, 2), "cv": 3}, ValueError, "give validation_data= or cv="),
+        ({"keep_models": -1}, ValueError, "keep_models must be an int >= 0"),
+        ({"n_jobs": "gpu"}, ValueError, "or 'gpus' \\(one worker per GPU\\)"),
     ],
 )
 def test_bad_input_fails_before_training(reg_data, kwargs, error, message) -> None:
@@ -207,3 +218,73 @@ def test_parameters_named_like_scikeras_settings_reach_build_model(reg_data) -> 
     built = type(best.model_.optimizer).__name__.lower()
     assert built == result.best_params_["optimizer"]  # scikeras alone would drop it
     assert best.batch_size == result.best_params_["batch_size"]
+
+
+def recorded_fits(monkeypatch) -> list[dict]:
+    """What every keras.Model.fit of this process received (trials run here at n_jobs=1)."""
+    import keras
+
+    calls: list[dict] = []
+    original = keras.Model.fit
+
+    def fit(self, *args, **kwargs):
+        calls.append(kwargs)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", fit)
+    return calls
+
+
+def test_class_weight_reaches_every_fit_by_class_label(clf_data, monkeypatch) -> None:
+    X, y = clf_data
+    labels = np.array(["low", "mid", "high"])[y]
+    calls = recorded_fits(monkeypatch)
+    weights = {"low": 1.0, "mid": 3.0, "high": 5.0}
+    result = search(
+        "random", SPACE, tiny_classifier, X, labels, **{**FAST, "refit_models": 2},
+        fit_kwargs={"class_weight": weights, "shuffle": False},
+    )  # fmt: skip
+    assert len(calls) == 2 * 2 + 2  # two trials of two folds, two refit members
+    for call in calls:
+        assert call["shuffle"] is False
+        assert {1.0, 3.0} <= set(np.unique(call["sample_weight"])) <= {1.0, 3.0, 5.0}
+    # The refit trains on every row: its weights are the labels' weights in row order.
+    n_fit = len(calls[-1]["sample_weight"])
+    expected = np.array([weights[label] for label in labels])[:n_fit]
+    np.testing.assert_array_equal(calls[-1]["sample_weight"], expected)
+    assert result.settings["fit_kwargs"]["shuffle"] is False
+
+
+def test_sample_weight_is_cut_with_the_folds(reg_data, monkeypatch) -> None:
+    X, y = reg_data
+    weights = np.arange(1.0, 91.0)
+    calls = recorded_fits(monkeypatch)
+    result = search(
+        "random", SPACE, tiny_regressor, X, y, **{**FAST, "n_trials": 1}, sample_weight=weights
+    )
+    folds = [call["sample_weight"] for call in calls[:2]]
+    for (train, _), got in zip(result.search_.splits_, folds, strict=True):
+        # Keras's validation_split keeps the last 10 % of each training part for stopping.
+        np.testing.assert_array_equal(got, weights[train][: len(got)])
+        assert len(got) == int(len(train) * 0.9)
+    assert weights[0] == 1.0  # the caller's array is never changed
+
+
+def test_validation_data_is_cv_with_a_fixed_validation_set(reg_data) -> None:
+    X, y = reg_data
+    result = search(
+        "random", SPACE, tiny_regressor, X[:60], y[:60], **{**FAST, "cv": None},
+        validation_data=(X[60:], y[60:]),
+    )  # fmt: skip
+    train, test = result.search_.splits_[0]
+    assert len(result.search_.splits_) == 1
+    assert len(train) == 60 and sorted(test) == list(range(60, 90))
+
+
+def test_a_dataframe_is_taken_as_its_values(reg_data) -> None:
+    import pandas as pd
+
+    X, y = reg_data
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    result = search("random", SPACE, tiny_regressor, frame, pd.Series(y), **FAST)
+    assert result.best_estimator_.predict(X[:2]).shape == (2,)
