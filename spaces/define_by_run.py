@@ -4,10 +4,10 @@ KerasTuner users write ``def build(hp): ... hp.Int("units", 32, 512, step=32) ..
 Optuna users ``def build(trial): ... trial.suggest_float("lr", 1e-4, 1e-2, log=True)``:
 the space is whatever the function asks for. ``discover(build)`` runs it with a recording
 ``HyperParameters`` (defaults first, then random draws until no new name appears) and
-returns a ``spaces.Space`` and a ``build_model(**params)`` (``play``) that plays a candidate's values
-back into ``build``, so every strategy (grid, random, genetic, TPE, Hyperband, ASHA, the
-controller) searches it. ``HyperParameters`` carries both vocabularies, so neither
-keras-tuner nor optuna is needed to run such a function.
+returns a ``spaces.Space`` and a ``build_model(**params)`` (``play``) that plays a
+candidate's values back into ``build``, so every strategy (grid, random, genetic, TPE,
+Hyperband, ASHA, the controller) searches it. ``HyperParameters`` carries both
+vocabularies, so neither keras-tuner nor optuna is needed to run such a function.
 
 Conditions: KerasTuner's ``conditional_scope(parent, values)`` (and ``parent_name=`` /
 ``parent_values=``) become ``when(parent, "in", values)``. A name that only some runs ask

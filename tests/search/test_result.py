@@ -86,4 +86,4 @@ def test_best_model_needs_a_refit(reg_data) -> None:
     X, y = reg_data
     result = search("random", SPACE, tiny_regressor, X, y, n_trials=1, refit=False, **FAST)
     with pytest.raises(AttributeError, match="refit=False"):
-        result.best_model_
+        _ = result.best_model_
