@@ -18,6 +18,7 @@ from models._estimators import (
     make_estimator,
     search_process,
     stopping_from,
+    trial_session,
     without_early_stopping,
 )
 from models._state import pack_model, unpack_model
@@ -51,6 +52,7 @@ __all__ = [
     "regression_mlp",
     "search_process",
     "stopping_from",
+    "trial_session",
     "unpack_model",
     "wide_deep",
     "without_early_stopping",

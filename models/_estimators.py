@@ -46,6 +46,7 @@ __all__ = [
     "has_early_stopping",
     "make_estimator",
     "search_process",
+    "trial_session",
     "without_early_stopping",
 ]
 
@@ -140,6 +141,23 @@ def _set_tf_threads(threads: int | None) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
     except RuntimeError:
         pass
+
+
+@contextmanager
+def trial_session(seed: int | None, tf_threads: int | None = None) -> Iterator[None]:
+    """What every fit of a search starts with: the worker's TensorFlow thread cap, a fresh
+    Keras session (flat memory over hundreds of trials) and Keras seeded with ``seed``
+    (Python's and numpy's global state left as found).
+
+    Examples:
+        >>> with trial_session(seed=0):
+        ...     pass  # build and fit one model here
+    """
+    _set_tf_threads(tf_threads)
+    _freeze_imports_once()
+    keras.backend.clear_session(free_memory=True)
+    with _seeded(seed):
+        yield
 
 
 class _SearchTrialMixin:
@@ -280,14 +298,15 @@ class _SearchTrialMixin:
             self._fit_callbacks = callbacks
 
     def fit(self, X: Any, y: Any, sample_weight: Any = None, **kwargs: Any) -> Any:
-        _set_tf_threads(self.tf_threads)
         if sample_weight is not None:
             # scikeras multiplies class weights into it in place: never the caller's array.
             sample_weight = np.array(sample_weight, dtype=np.float64)
         if self.clear_session:
-            _freeze_imports_once()
-            keras.backend.clear_session(free_memory=True)
-        with _seeded(self.seed):
+            session = trial_session(self.seed, self.tf_threads)
+        else:
+            _set_tf_threads(self.tf_threads)
+            session = _seeded(self.seed)
+        with session:
             result = super().fit(X, y, sample_weight=sample_weight, **kwargs)  # type: ignore[misc]
         losses = self.history_.get("loss", [])
         for epoch, value in enumerate(losses, start=1):

@@ -54,8 +54,8 @@ def average_model(members: Sequence[keras.Model]) -> keras.Model:
 
 
 def keras_model(estimator: Any) -> keras.Model:
-    """The ``keras.Model`` of a trained estimator of ours: a scikeras estimator's
-    ``model_``, or for a voting ensemble of them (``VotingRegressor`` /
+    """The ``keras.Model`` of a trained estimator of ours: the model itself, a scikeras
+    estimator's ``model_``, or for a voting ensemble of them (``VotingRegressor`` /
     ``VotingClassifier`` over ``FrozenEstimator``s) the ``average_model`` of its members.
 
     Examples:
@@ -65,6 +65,8 @@ def keras_model(estimator: Any) -> keras.Model:
         ...     print(str(error)[-10:])
         got object.
     """
+    if isinstance(estimator, keras.Model):
+        return estimator  # a streamed search's best model is one already
     model = getattr(estimator, "model_", None)
     if isinstance(model, keras.Model):
         return model

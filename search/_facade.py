@@ -31,6 +31,7 @@ from search._refit import (
     check_refit_early_stopping,
     check_refit_guard,
 )
+from search._stream import StreamData, is_stream, stream_data
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
 from search.estimators import SpaceSearchCV
 from search.ledger import StorageURL
@@ -206,8 +207,23 @@ def search(
             raise ValueError("give either data=... or X and y, not both.")
         X, y = data.X_train, data.y_train
         task = task or getattr(data, "task", None)
-    X, y = _check_xy(X, y)
-    task = _check_task(task, y)
+    streamed = is_stream(X)
+    if streamed:
+        X, y = _check_stream(X, y, validation_data, cv, build_model, hypermodel, scoring), None
+        task = _check_stream_task(task)
+        validation_data = cv = None  # in X now
+        if sample_weight is not None:
+            raise ValueError(
+                "with streamed data the weights come in the batches, (x, y, sample_weight); "
+                "drop sample_weight=."
+            )
+        if objective is None:
+            objective = "val_loss"
+        if refit is True:
+            refit = "trial"  # a stream has no "all the rows" to retrain on
+    else:
+        X, y = _check_xy(X, y)
+        task = _check_task(task, y)
     strategy_obj = _with_pruner(make_strategy(strategy), strategy, pruner)
     build: Callable[..., Any]
     if hypermodel is not None:
@@ -218,8 +234,8 @@ def search(
             )
         space_obj, build = discover(hypermodel, seed=seed)
     else:
-        space_obj = _check_space(space, task)
-        build = build_model if build_model is not None else _DEFAULT_BUILD[task]
+        space_obj = _check_space(space, task or "regression")
+        build = build_model if build_model is not None else _DEFAULT_BUILD[task or "regression"]
     _check_build_model(build, space_obj)
     cv = _check_validation_data(validation_data, cv)
     scoring = _check_objective(objective, direction, scoring)
@@ -235,10 +251,15 @@ def search(
     if backend not in BACKENDS:
         raise ValueError(f"backend must be 'processes' or 'dask', got {backend!r}.")
     workers = 1 if backend == "dask" else resolve_n_jobs(n_jobs)
-    n_rows = len(X)
-    X, y, splitter = _check_cv(cv, X, y, task, seed)
     fit_params = _check_fit_kwargs(fit_kwargs, task)
-    class_weight = fit_params.pop("class_weight", None)
+    if streamed:
+        # Keras's own class_weight (keys: the class indices the model is trained on).
+        splitter, class_weight = None, None
+    else:
+        n_rows = len(X)
+        assert task is not None  # inferred from y for arrays
+        X, y, splitter = _check_cv(cv, X, y, task, seed)
+        class_weight = fit_params.pop("class_weight", None)  # by label, through scikeras
     if sample_weight is not None:
         fit_params["sample_weight"] = _check_sample_weight(sample_weight, n_rows, len(X))
     check_int("keep_models", keep_models, 0)
@@ -261,7 +282,7 @@ def search(
     training.update({k: starting.pop(k) for k in list(starting) if k in _FIT_SETTINGS})
     estimator = make_estimator(
         build,
-        task,  # type: ignore[arg-type]
+        task or "regression",  # type: ignore[arg-type]  # a stream's trials bypass scikeras
         early_stopping=early_stopping,
         patience=patience,
         min_delta=min_delta,
@@ -282,7 +303,7 @@ def search(
         n_trials=n_trials,
         timeout=timeout,
         max_epochs_total=max_epochs_total,
-        scoring=scoring if scoring is not None else DEFAULT_SCORING[task],
+        scoring=scoring if scoring is not None else DEFAULT_SCORING[task or "regression"],
         n_jobs=n_jobs if backend == "dask" else workers,
         refit=refit,
         refit_models=refit_models,
@@ -308,7 +329,8 @@ def search(
         "n_trials": searcher.n_trials_,
         "timeout": timeout,
         "max_epochs_total": max_epochs_total,
-        "cv": repr(splitter),
+        "cv": "validation_data (streamed)" if streamed else repr(splitter),
+        "data": X.describe() if streamed else f"arrays {X.shape}",
         "scoring": searcher.scoring,
         "objective": None if objective is None else repr(scoring),
         "fit_kwargs": {**dict(fit_kwargs or {})},
@@ -344,7 +366,7 @@ def search(
         if searcher.ledger_ is None
         else f"{searcher.ledger_.storage_url} / {searcher.ledger_.study_name}",
     }
-    return SearchResult(searcher, task=task, settings=settings)
+    return SearchResult(searcher, task=task or "unknown", settings=settings)
 
 
 def _with_pruner(made: Strategy, asked: str | Strategy, pruner: Any) -> Strategy:
@@ -375,6 +397,36 @@ _OWN_FIT_ARGS = {
     "initial_epoch": "nothing (multi-fidelity strategies set it)",
     "verbose": "nothing (trials train silently; progress=True shows the search)",
 }
+
+
+def _check_stream(
+    X: Any,
+    y: Any,
+    validation_data: Any,
+    cv: Any,
+    build_model: Any,
+    hypermodel: Any,
+    scoring: Any,
+) -> StreamData:
+    """Streamed ``X``: what it needs, refused before any training when it is missing."""
+    if build_model is None and hypermodel is None:
+        raise ValueError(
+            "streamed data needs your model: give build_model= and space=, or hypermodel= "
+            "(the default models are sized from arrays)."
+        )
+    if scoring is not None:
+        raise ValueError(
+            f"scoring={scoring!r} scores predictions on arrays; streamed data is scored by a "
+            "metric Keras logs on the validation set: objective='val_loss' (the default), "
+            "'val_accuracy', 'val_auc'..."
+        )
+    return stream_data(X, y, validation_data, cv)
+
+
+def _check_stream_task(task: str | None) -> str | None:
+    if task is not None and task not in DEFAULT_SCORING:
+        raise ValueError(f"task must be 'regression', 'classification' or None, got {task!r}.")
+    return task
 
 
 def _check_validation_data(validation_data: Any, cv: Any) -> Any:
@@ -412,7 +464,7 @@ def _check_objective(objective: str | None, direction: str | None, scoring: Any)
     return KerasObjective(objective, direction)
 
 
-def _check_fit_kwargs(fit_kwargs: Mapping[str, Any] | None, task: str) -> dict[str, Any]:
+def _check_fit_kwargs(fit_kwargs: Mapping[str, Any] | None, task: str | None) -> dict[str, Any]:
     if fit_kwargs is None:
         return {}
     if not isinstance(fit_kwargs, Mapping):
@@ -428,7 +480,7 @@ def _check_fit_kwargs(fit_kwargs: Mapping[str, Any] | None, task: str) -> dict[s
             )
     weights = fit_kwargs.get("class_weight")
     if weights is not None:
-        if task != "classification":
+        if task == "regression":
             raise ValueError(
                 "fit_kwargs['class_weight'] weighs classes, and this task is regression; use "
                 "sample_weight= to weigh rows."

@@ -40,9 +40,10 @@ _PREDICT_CHUNK = 8192  # rows per direct model call: bounded memory on large fol
 class TrialData:
     """What every trial of a search shares: the data and the splits (sent once per worker)."""
 
-    X: np.ndarray
-    y: np.ndarray
+    X: np.ndarray | None
+    y: np.ndarray | None
     splits: list[tuple[np.ndarray, np.ndarray]]
+    stream: Any = None  # a ``search._stream.StreamData`` instead of X, y and splits
 
 
 @dataclass
@@ -160,8 +161,13 @@ def fit_trial(spec: TrialSpec, data: TrialData, report: EpochReport | None = Non
     A fit that raises fails the trial (the last line of the traceback is its error); a
     ``report`` answering True stops the fit after that epoch and the trial is ``pruned``.
     """
+    if data.stream is not None:
+        from search._stream import fit_stream_trial
+
+        return fit_stream_trial(spec, data.stream, report)
     if spec.refit:
         return _fit_refit_member(spec, data)
+    assert data.X is not None and data.y is not None  # arrays here; streams returned above
     out = TrialOutcome("complete", [], [], [], [], [])
     if spec.keep_model:
         out.models = []
@@ -231,6 +237,7 @@ def _fold_params(fit_params: dict[str, Any], train: np.ndarray) -> dict[str, Any
 
 def _fit_refit_member(spec: TrialSpec, data: TrialData) -> TrialOutcome:
     """``spec`` trained on all of ``data.X, data.y`` (one member of ``refit="all"``)."""
+    assert data.X is not None and data.y is not None
     estimator = clone(spec.estimator).set_params(**spec.params)
     start = time.perf_counter()
     try:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import keras
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
 from sklearn.metrics import check_scoring
@@ -44,6 +45,7 @@ from search._refit import (
 )
 from search._results import best_index, cv_results
 from search._runner import Runner
+from search._stream import StreamData, stream_model
 from search._validation import (
     BACKENDS,
     check_budget,
@@ -55,6 +57,7 @@ from search._validation import (
 from search.errors import AllTrialsFailedError
 from search.fingerprint import fingerprint, short_hash
 from search.ledger import DEFAULT_STORAGE, Ledger, StorageURL
+from search.objective import KerasObjective
 from search.strategies import (
     ASHAStrategy,
     GeneticStrategy,
@@ -281,12 +284,19 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         )
         self.strategy_.bind(self.space_, int(self.n_trials_), int(self.seed), epochs=epochs)
         refit = check_refit(self.refit)
-        self.scorer_ = check_scoring(self.estimator, scoring=self.scoring)
-        X, y = np.asarray(X), np.asarray(y)
-        splitter = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
-        # Computed once: every candidate of every strategy sees the same folds.
-        self.splits_ = [(np.asarray(a), np.asarray(b)) for a, b in splitter.split(X, y)]
-        self.n_splits_ = len(self.splits_)
+        self._stream: StreamData | None = X if isinstance(X, StreamData) else None
+        self._stream_sent: StreamData | None = None
+        if self._stream is not None:
+            self.scorer_ = self._stream_scorer(refit)
+            self.splits_ = []  # one "fold": the stream against its validation set
+            self.n_splits_ = 1
+        else:
+            self.scorer_ = check_scoring(self.estimator, scoring=self.scoring)
+            X, y = np.asarray(X), np.asarray(y)
+            splitter = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+            # Computed once: every candidate of every strategy sees the same folds.
+            self.splits_ = [(np.asarray(a), np.asarray(b)) for a, b in splitter.split(X, y)]
+            self.n_splits_ = len(self.splits_)
         self.fingerprint_ = fingerprint(
             X, y, self.splits_, self.scoring, self.estimator, self.space_, self.strategy_
         )
@@ -343,6 +353,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
                     self.best_estimator_ = self._keep_trial(X, y, fit_params, kept)
                 self.refit_time_ = time.perf_counter() - refit_start
         self.elapsed_ = time.perf_counter() - start
+        self._stream_sent = None  # a saved dataset's temporary folder is removed now
         self.trials_ = trials_frame(self.records_)
         self.ledger_missing_ = 0 if self.ledger_ is None else self.ledger_.missing
         return self
@@ -401,6 +412,34 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.refit_kept_ = guarded(checks, floor, k)
         return [members[i] for i in self.refit_kept_]
 
+    def _stream_scorer(self, refit: str | None) -> KerasObjective:
+        """Streamed data: the scorer is a Keras objective and the refit keeps the trial's."""
+        if not isinstance(self.scoring, KerasObjective):
+            raise ValueError(
+                f"streamed data is scored by a metric Keras logs on the validation set; give "
+                f"scoring=KerasObjective('val_loss') (or another), got scoring={self.scoring!r}."
+            )
+        if refit == "all":
+            raise ValueError(
+                "refit='all' retrains on all the rows, which a stream does not have in one "
+                "place; use refit='trial' (the best trial's trained model) or refit=False."
+            )
+        return self.scoring
+
+    def _trial_data(self, X: Any, y: Any, for_workers: bool) -> TrialData:
+        if self._stream is None:
+            return TrialData(X, y, self.splits_)
+        stream = self._stream.for_workers() if for_workers else self._stream
+        self._stream_sent = stream  # its temporary folder lives as long as the search
+        return TrialData(None, None, [], stream=stream)
+
+    def _trained_model(self, params: dict[str, Any], models: list[bytes], X: Any, y: Any) -> Any:
+        """A trial's kept models as an estimator: its fold ensemble (arrays) or its Keras
+        model (streams)."""
+        if self._stream is not None:
+            return stream_model(self.estimator, params, models[0], self._stream)
+        return trial_estimator(self.estimator, params, models, X, y)
+
     def _top_models(self, runner: Runner, X: np.ndarray, y: np.ndarray) -> list[tuple[Any, Any]]:
         """``keep_models``: the best trials' kept models as (params, estimator), best first."""
         by_number = {t.number: t for t in self.records_}
@@ -410,7 +449,7 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             if models is None:  # a resumed trial: the ledger keeps no models
                 continue
             params = by_number[number].params
-            trained = trial_estimator(self.estimator, self.space_.full(params), models, X, y)
+            trained = self._trained_model(self.space_.full(params), models, X, y)
             out.append((dict(params), trained))
         return out
 
@@ -425,8 +464,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             trial = self.records_[self.best_index_]
             spec = TrialSpec(trial.number, best, self.estimator, self.scorer_, fit_params)
             spec.keep_model, spec.epochs = True, trial.fidelity
-            kept = fit_trial(spec, TrialData(X, y, self.splits_)).models
-        return trial_estimator(self.estimator, best, kept or [], X, y)
+            kept = fit_trial(spec, self._trial_data(X, y, for_workers=False)).models
+        return self._trained_model(best, kept or [], X, y)
 
     @contextlib.contextmanager
     def _pool(self, X: np.ndarray, y: np.ndarray) -> Iterator[tuple[Pool, Any]]:
@@ -434,11 +473,19 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
         estimator = clone(self.estimator)
         caps = "tf_threads" in estimator.get_params()
         if self.backend == "dask":
+            kinds = (
+                () if self._stream is None else (self._stream.train.kind, self._stream.valid.kind)
+            )
+            if "dataset" in kinds:
+                raise ValueError(
+                    "a tf.data.Dataset object cannot reach Dask workers (they may not see this "
+                    "machine's disk); pass a function that returns it (X=make_dataset)."
+                )
             with dask_client(self.scheduler) as client:
                 slots = dask_slots(client, self.n_jobs)  # type: ignore[arg-type]  # checked: no str
                 if caps and estimator.get_params()["tf_threads"] is None:
                     estimator.set_params(tf_threads=default_tf_threads(slots, client))
-                pool = DaskPool(client, slots, TrialData(X, y, self.splits_))
+                pool = DaskPool(client, slots, self._trial_data(X, y, for_workers=True))
                 pool.trial_timeout = check_trial_timeout(self.trial_timeout)
                 try:
                     self._check_live(pool)
@@ -448,12 +495,12 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
             return
         slots = resolve_n_jobs(self.n_jobs)
         if slots == 1 and self.trial_timeout is None:
-            yield InProcessPool(TrialData(X, y, self.splits_)), estimator
+            yield InProcessPool(self._trial_data(X, y, for_workers=False)), estimator
             return
         if caps and estimator.get_params()["tf_threads"] is None:
             estimator.set_params(tf_threads=default_tf_threads(slots, None))
         shared = process_pool(slots, estimator.get_params().get("tf_threads") if caps else None)
-        shared.set_data(TrialData(X, y, self.splits_))
+        shared.set_data(self._trial_data(X, y, for_workers=True))
         shared.trial_timeout = check_trial_timeout(self.trial_timeout)
         shared.heartbeat_grace = check_heartbeat_grace(self.heartbeat_grace)
         yield shared, estimator
@@ -486,6 +533,8 @@ class SpaceSearchCV(MetaEstimatorMixin, BaseEstimator):
     # The fitted search as an estimator
     # ----------------------------------------------------------------------------------
     def predict(self, X: Any) -> Any:
+        if isinstance(self.best_estimator_, keras.Model):  # a streamed search's model
+            return self.best_estimator_.predict(X, verbose=0)
         return self.best_estimator_.predict(X)
 
     def predict_proba(self, X: Any) -> Any:

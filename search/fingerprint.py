@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from search.objective import KerasObjective
 from search.strategies import Strategy
 from spaces import Space
 
@@ -33,6 +34,8 @@ def describe(value: Any) -> str:
         return f"{type(value).__name__}({json.dumps(settings, sort_keys=True, default=repr)})"
     if isinstance(value, (str, int, float, bool, type(None))):
         return repr(value)
+    if isinstance(value, KerasObjective):
+        return repr(value)  # its metric and direction
     return type(value).__name__  # an object without a stable text: its kind only
 
 
@@ -50,8 +53,8 @@ def short_hash(fields: dict[str, str]) -> str:
 
 
 def fingerprint(
-    X: np.ndarray,
-    y: np.ndarray,
+    X: Any,
+    y: np.ndarray | None,
     splits: list[tuple[np.ndarray, np.ndarray]],
     scoring: Any,
     estimator: Any,
@@ -69,7 +72,8 @@ def fingerprint(
         ['data', 'scoring', 'space', 'splits', 'strategy', 'training']
     """
     out = {
-        "data": _digest(np.asarray(X), np.asarray(y)),
+        # Streamed data cannot be hashed without reading it all: its description instead.
+        "data": X.describe() if hasattr(X, "describe") else _digest(np.asarray(X), np.asarray(y)),
         "splits": _digest(*[np.asarray(part) for split in splits for part in split]),
         "scoring": describe(scoring),
         "space": repr(space),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import keras
 import numpy as np
 
 from models import keras_model
@@ -95,8 +96,11 @@ class KerasObjective:
 
     def __call__(self, estimator: Any, X: Any, y: Any) -> float:
         model, encoder = _model_and_encoders(estimator)
-        X_in = encoder.feature_encoder_.transform(X)
-        y_in = encoder.target_encoder_.transform(y)
+        if encoder is None:  # a Keras model: the data as it is
+            X_in, y_in = X, y
+        else:
+            X_in = encoder.feature_encoder_.transform(X)
+            y_in = encoder.target_encoder_.transform(y)
         return float(self.sign * evaluate_metric(model, X_in, y_in, self.key, self.name))
 
 
@@ -128,7 +132,10 @@ def evaluate_metric(model: Any, X: Any, y: Any, key: str, name: str | None = Non
 
 def _model_and_encoders(estimator: Any) -> tuple[Any, Any]:
     """The Keras model to evaluate and the scikeras estimator whose encoders turn ``X, y``
-    into its inputs: the estimator's own, or for an ensemble its members' mean model."""
+    into its inputs: the estimator's own, for an ensemble its members' mean model, or a
+    Keras model (a streamed search's) with no encoders."""
+    if isinstance(estimator, keras.Model):
+        return estimator, None
     if getattr(estimator, "model_", None) is not None:
         return estimator.model_, estimator  # mid-fit too: scikeras sets it before training
     members = [getattr(m, "estimator", m) for m in getattr(estimator, "estimators_", None) or []]
