@@ -31,7 +31,7 @@ from search._refit import (
     check_refit_early_stopping,
     check_refit_guard,
 )
-from search._stream import StreamData, is_stream, stream_data
+from search._stream import StreamData, is_multi_input, is_stream, stream_data
 from search._validation import BACKENDS, check_budget, check_int, resolve_n_jobs
 from search.estimators import SpaceSearchCV
 from search.ledger import StorageURL
@@ -207,7 +207,7 @@ def search(
             raise ValueError("give either data=... or X and y, not both.")
         X, y = data.X_train, data.y_train
         task = task or getattr(data, "task", None)
-    streamed = is_stream(X)
+    streamed = is_stream(X) or is_multi_input(X)
     if streamed:
         X, y = _check_stream(X, y, validation_data, cv, build_model, hypermodel, scoring), None
         task = _check_stream_task(task)
@@ -215,7 +215,7 @@ def search(
         if sample_weight is not None:
             raise ValueError(
                 "with streamed data the weights come in the batches, (x, y, sample_weight); "
-                "drop sample_weight=."
+                "drop sample_weight= (a multi-input X: not weighted yet)."
             )
         if objective is None:
             objective = "val_loss"

@@ -1,5 +1,6 @@
 """Streamed data: trials on a ``tf.data.Dataset``, a ``keras.utils.PyDataset`` or batches from
-a function, scored on a fixed validation set.
+a function (or on a multi-input model's dict or list of arrays), scored on a fixed
+validation set.
 
 Arrays go through scikeras and the search's folds; a stream cannot be split or indexed, so
 its trials call Keras directly: ``build_model(**params)``, ``fit(train,
@@ -41,7 +42,15 @@ import numpy as np
 from models import pack_model, trial_session, unpack_model
 from search.trial import short_error
 
-__all__ = ["Source", "StreamData", "fit_stream_trial", "is_stream", "stream_data", "stream_model"]
+__all__ = [
+    "Source",
+    "StreamData",
+    "fit_stream_trial",
+    "is_multi_input",
+    "is_stream",
+    "stream_data",
+    "stream_model",
+]
 
 # Training settings a stream's trials do not take from the estimator (the batches are the
 # stream's, and the validation set is given).
@@ -68,6 +77,46 @@ def is_stream(value: Any) -> bool:
         or isinstance(value, (keras.utils.PyDataset, types.GeneratorType))
         or callable(value)
     )
+
+
+def is_multi_input(value: Any) -> bool:
+    """Whether ``value`` is the inputs of a multi-input model: a dict of arrays, or a list
+    or tuple of NumPy arrays (a list of plain lists stays one 2-D array).
+
+    Examples:
+        >>> import numpy as np
+        >>> is_multi_input({"a": np.zeros((2, 1))}), is_multi_input([[1, 2], [3, 4]])
+        (True, False)
+    """
+    if isinstance(value, dict):
+        return bool(value) and all(hasattr(v, "__len__") for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return len(value) > 1 and all(isinstance(v, np.ndarray) for v in value)
+    return False
+
+
+def _rows(X: Any) -> int:
+    parts = list(X.values()) if isinstance(X, dict) else list(X) if is_multi_input(X) else [X]
+    lengths = {len(part) for part in parts}
+    if len(lengths) != 1:
+        raise ValueError(f"the inputs of a multi-input X must have as many rows, got {lengths}.")
+    return lengths.pop()
+
+
+def _head(X: Any) -> Any:
+    if isinstance(X, dict):
+        return {k: np.asarray(v)[:1] for k, v in X.items()}
+    if is_multi_input(X):
+        return [np.asarray(v)[:1] for v in X]
+    return np.asarray(X)[:1]
+
+
+def _shapes(X: Any) -> str:
+    if isinstance(X, dict):
+        return "{" + ", ".join(f"{k}: {np.shape(v)}" for k, v in X.items()) + "}"
+    if is_multi_input(X):
+        return "[" + ", ".join(str(np.shape(v)) for v in X) + "]"
+    return str(np.shape(X))
 
 
 @dataclass
@@ -100,7 +149,7 @@ class Source:
             return f"function {getattr(self.value, '__module__', '?')}.{self.value.__qualname__}"
         if self.kind == "arrays":
             X, y = self.value
-            return f"arrays {np.shape(X)} {np.shape(y)}"
+            return f"arrays {_shapes(X)} {np.shape(y)}"
         if self.kind == "pydataset":
             return f"PyDataset {type(self.value).__qualname__} of {len(self.value)} batches"
         return f"tf.data.Dataset {self.open().element_spec}"
@@ -155,7 +204,7 @@ class StreamData:
         """One batch of validation inputs (to build a model that has no ``keras.Input``)."""
         opened = self.valid.open()
         if self.valid.kind == "arrays":
-            return opened[0][:1]
+            return _head(opened[0])
         batch = opened[0] if isinstance(opened, keras.utils.PyDataset) else next(iter(opened))
         return batch[0]
 
@@ -220,16 +269,21 @@ def _source(value: Any, name: str) -> Source:
 
 def stream_data(X: Any, y: Any, validation_data: Any, cv: Any) -> StreamData:
     """``X`` and ``validation_data`` as a ``StreamData``, refusing what cannot work before
-    any training (each error says what to pass instead)."""
-    if y is not None:
+    any training (each error says what to pass instead). ``X`` is a stream, or the inputs of
+    a multi-input model (a dict or list of arrays, with ``y``)."""
+    multi = is_multi_input(X)
+    if multi and y is None:
+        raise ValueError("a multi-input X (a dict or list of arrays) needs its targets: pass y.")
+    if not multi and y is not None:
         raise ValueError(
             "with streamed X (a dataset, PyDataset or function), the targets come in its "
             "batches: (x, y) or (x, y, sample_weight); pass y=None."
         )
     if cv is not None:
+        what = "a multi-input X is not split into folds yet" if multi else "a stream cannot be"
         raise ValueError(
-            f"cv={cv!r} splits arrays into folds, which a stream cannot be; give a fixed "
-            "validation set instead: validation_data=(X_valid, y_valid) or a dataset."
+            f"cv={cv!r} splits arrays into folds, which {what}; give a fixed validation set "
+            "instead: validation_data=(X_valid, y_valid) or a dataset."
         )
     if validation_data is None:
         raise ValueError(
@@ -237,20 +291,26 @@ def stream_data(X: Any, y: Any, validation_data: Any, cv: Any) -> StreamData:
             "validation_data=(X_valid, y_valid), a tf.data.Dataset, a PyDataset or a function "
             "returning one."
         )
-    train = _source(X, "X")
+    train = _arrays(X, y, "X, y") if multi else _source(X, "X")
     if isinstance(validation_data, tuple):
         if len(validation_data) != 2:
             raise ValueError("validation_data as arrays must be a tuple (X_valid, y_valid).")
-        X_valid, y_valid = (np.asarray(v) for v in validation_data)
-        if len(X_valid) != len(y_valid) or len(X_valid) == 0:
-            raise ValueError(
-                f"validation_data=(X_valid, y_valid) needs as many targets as rows (and at "
-                f"least one), got {len(X_valid)} and {len(y_valid)}."
-            )
-        valid = Source("arrays", (X_valid, y_valid))
+        valid = _arrays(*validation_data, "validation_data=(X_valid, y_valid)")
     else:
         valid = _source(validation_data, "validation_data")
     return StreamData(train, valid)
+
+
+def _arrays(X: Any, y: Any, name: str) -> Source:
+    if not is_multi_input(X):
+        X = np.asarray(X)
+    y = np.asarray(y)
+    n = _rows(X)
+    if n != len(y) or n == 0:
+        raise ValueError(
+            f"{name} needs as many targets as rows (and at least one), got {n} and {len(y)}."
+        )
+    return Source("arrays", (X, y))
 
 
 class _LogScore(keras.callbacks.Callback):
@@ -338,6 +398,9 @@ def fit_stream_trial(spec: Any, stream: StreamData, report: Any = None) -> Any:
             fit_params = dict(spec.fit_params)
             if _is_tf_dataset(train):
                 fit_params.setdefault("shuffle", False)  # a dataset shuffles itself
+            if stream.train.kind == "arrays":  # a multi-input model's arrays
+                batch = spec.params.get("batch_size") or params["batch_size"]
+                train, fit_params["y"], fit_params["batch_size"] = train[0], train[1], batch
             history = model.fit(
                 train,
                 validation_data=stream.valid.open(),

@@ -160,3 +160,37 @@ def test_combinations_that_cannot_work_are_refused_before_training(kwargs, error
     args.update(kwargs)
     with pytest.raises(error, match=message):
         search(**args)
+
+
+def two_input_model(units: int = 4, learning_rate: float = 0.01, as_list: bool = False):
+    wide = keras.Input((2,), name="wide")
+    deep = keras.Input((2,), name="deep")
+    hidden = keras.layers.Dense(units, activation="relu")(deep)
+    out = keras.layers.Dense(1)(keras.layers.concatenate([wide, hidden]))
+    model = keras.Model([wide, deep] if as_list else {"wide": wide, "deep": deep}, out)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse")
+    return model
+
+
+def two_input_list_model(units: int = 4, learning_rate: float = 0.01) -> keras.Model:
+    return two_input_model(units, learning_rate, as_list=True)
+
+
+@pytest.mark.parametrize("as_list", [False, True], ids=["dict", "list"])
+def test_a_multi_input_model_takes_a_dict_or_list_of_arrays(as_list):
+    def inputs(rows):
+        parts = {"wide": X[rows, :2], "deep": X[rows, 2:]}
+        return [parts["wide"], parts["deep"]] if as_list else parts
+
+    target = X.sum(axis=1)
+    train, valid = slice(0, 120), slice(120, None)
+    build = two_input_list_model if as_list else two_input_model
+    result = search(
+        "tpe", SPACE, build, inputs(train), target[train], n_jobs=2,
+        validation_data=(inputs(valid), target[valid]), **FAST,
+    )  # fmt: skip
+    assert (result.trials_["status"] == "complete").all(), result.trials_["error"].tolist()
+    loss = result.best_model_.evaluate(inputs(valid), target[valid], verbose=0)
+    assert result.best_score_ == pytest.approx(-loss, rel=1e-5)
+    with pytest.raises(ValueError, match="not split into folds yet"):
+        search("random", SPACE, build, inputs(train), target[train], cv=3)
