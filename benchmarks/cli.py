@@ -52,7 +52,29 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--epochs", type=int, default=100, help="max epochs per fit (early stopping)")
     s.add_argument("--batch-size", type=int, default=32)
     s.add_argument("--n-train", type=int, default=None, help="use a subset of the training data")
-    s.add_argument("--n-jobs", type=int, default=1, help="trials in parallel (processes)")
+    s.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=1,
+        help="trials in parallel (processes; 'gpus': one worker per GPU)",
+    )
+    s.add_argument(
+        "--objective",
+        default=None,
+        help="a metric the model logs on validation to optimise (e.g. val_loss; default: the "
+        "task's scikit-learn scoring)",
+    )
+    s.add_argument(
+        "--direction",
+        choices=["min", "max"],
+        default=None,
+        help="with --objective: minimise or maximise it (default: losses and errors minimised)",
+    )
+    s.add_argument(
+        "--save",
+        default=None,
+        help="also save the best model (.keras) and the trials there (search.load_result reads it)",
+    )
     s.add_argument("--seed", type=int, default=0)
     s.add_argument(
         "--refit",
@@ -124,6 +146,17 @@ def _refit_options(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in given.items() if v is not None}
 
 
+def _n_jobs(text: str) -> int | str:
+    if text == "gpus":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--n-jobs must be an int or 'gpus', got {text!r}"
+        ) from None
+
+
 def _cmd_search(args: argparse.Namespace) -> int:
     from benchmarks.datasets import load_dataset
     from search import search
@@ -163,18 +196,22 @@ def _cmd_search(args: argparse.Namespace) -> int:
         storage=args.storage,
         study_name=args.study_name,
         progress=not args.no_progress,
+        objective=args.objective,
+        direction=args.direction,
         **_refit_options(args),
     )
     scorer = result.search_.scorer_
     test_score = float(scorer(result.best_estimator_, data.X_test, data.y_test))
     report = result.report(args.out)
+    if args.save:
+        result.save(args.save)
     summary = {
         "strategy": result.strategy,
         "dataset": data.name,
         "best_params": result.best_params_,
         "best_cv_score": result.best_score_,
         "test_score": test_score,
-        "scoring": result.settings["scoring"],
+        "scoring": result.settings["objective"] or result.settings["scoring"],
         "trials": len(result.trials_),
         "wall_seconds": round(result.elapsed_, 1),
         "report": str(report),

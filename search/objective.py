@@ -113,12 +113,18 @@ def evaluate_metric(model: Any, X: Any, y: Any, key: str, name: str | None = Non
             f"objective={name or key!r} reads the compiled model's metrics; this model is not "
             "compiled (compile it in build_model)."
         )
+    try:
+        # A functional model built on a list of one input wants its array in a list.
+        listed = isinstance(model.input, list) and len(model.input) == 1
+    except (AttributeError, ValueError):
+        listed = False
     model.reset_metrics()
     result: dict[str, Any] = {}
     try:
         for start in range(0, len(X), _CHUNK):
             part = slice(start, start + _CHUNK)
-            result = model.test_step((X[part], y[part], None))
+            inputs = [X[part]] if listed else X[part]
+            result = model.test_step((inputs, y[part], None))
     finally:
         model.reset_metrics()
     if key not in result:

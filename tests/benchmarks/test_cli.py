@@ -70,3 +70,19 @@ def test_console_script_is_installed() -> None:
         pytest.skip("hpsearch console script not installed in this environment")
     done = subprocess.run([str(exe), "--version"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "hpsearch" in done.stdout
+
+
+def test_search_optimises_a_keras_objective_and_saves_the_model(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    from search import load_result
+
+    out_dir, saved = tmp_path / "rep", tmp_path / "saved"
+    argv = ["search", "--dataset", "california", "--trials", "2", "--epochs", "1", "--cv", "2"]
+    argv += ["--n-train", "200", "--no-progress", "--refit", "trial", "--objective", "val_loss"]
+    argv += ["--data-dir", str(data_dir), "--out", str(out_dir), "--save", str(saved)]
+    assert main(argv) == 0
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["scoring"] == "KerasObjective('val_loss', direction='min')"
+    assert summary["test_score"] < 0  # minus the test MSE (the model's compiled loss)
+    assert load_result(saved).best_params_ == summary["best_params"]
