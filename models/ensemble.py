@@ -62,7 +62,7 @@ def keras_model(estimator: Any) -> keras.Model:
         >>> try:
         ...     keras_model(object())
         ... except TypeError as error:
-        ...     print(str(error)[-10:])
+        ...     print(str(error)[-11:])
         got object.
     """
     if isinstance(estimator, keras.Model):

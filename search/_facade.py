@@ -207,7 +207,7 @@ def search(
             raise ValueError("give either data=... or X and y, not both.")
         X, y = data.X_train, data.y_train
         task = task or getattr(data, "task", None)
-    streamed = is_stream(X) or is_multi_input(X)
+    streamed = is_stream(X) or is_multi_input(X, y)
     if streamed:
         X, y = _check_stream(X, y, validation_data, cv, build_model, hypermodel, scoring), None
         task = _check_stream_task(task)

@@ -79,24 +79,42 @@ def is_stream(value: Any) -> bool:
     )
 
 
-def is_multi_input(value: Any) -> bool:
+def is_multi_input(value: Any, y: Any = None) -> bool:
     """Whether ``value`` is the inputs of a multi-input model: a dict of arrays, or a list
-    or tuple of NumPy arrays (a list of plain lists stays one 2-D array).
+    or tuple of NumPy arrays with one row per target each (a list of one array per sample,
+    or of plain lists, stays one array).
 
     Examples:
         >>> import numpy as np
-        >>> is_multi_input({"a": np.zeros((2, 1))}), is_multi_input([[1, 2], [3, 4]])
-        (True, False)
+        >>> y = np.zeros(3)
+        >>> is_multi_input([np.zeros((3, 2)), np.zeros((3, 5))], y)
+        True
+        >>> is_multi_input([np.zeros(2), np.zeros(2), np.zeros(2)], y)  # 3 samples
+        False
     """
     if isinstance(value, dict):
         return bool(value) and all(hasattr(v, "__len__") for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return len(value) > 1 and all(isinstance(v, np.ndarray) for v in value)
+    if isinstance(value, (list, tuple)) and y is not None and hasattr(y, "__len__"):
+        n = len(y)
+        return (
+            1 < len(value) != n
+            and all(isinstance(v, np.ndarray) for v in value)
+            and all(len(v) == n for v in value)
+        )
     return False
 
 
+def _parts(X: Any) -> list[Any] | None:
+    """The arrays of a multi-input X (None: X is one array)."""
+    if isinstance(X, dict):
+        return list(X.values())
+    if isinstance(X, (list, tuple)) and X and all(isinstance(v, np.ndarray) for v in X):
+        return list(X)
+    return None
+
+
 def _rows(X: Any) -> int:
-    parts = list(X.values()) if isinstance(X, dict) else list(X) if is_multi_input(X) else [X]
+    parts = _parts(X) or [X]
     lengths = {len(part) for part in parts}
     if len(lengths) != 1:
         raise ValueError(f"the inputs of a multi-input X must have as many rows, got {lengths}.")
@@ -106,7 +124,7 @@ def _rows(X: Any) -> int:
 def _head(X: Any) -> Any:
     if isinstance(X, dict):
         return {k: np.asarray(v)[:1] for k, v in X.items()}
-    if is_multi_input(X):
+    if _parts(X) is not None:
         return [np.asarray(v)[:1] for v in X]
     return np.asarray(X)[:1]
 
@@ -114,7 +132,7 @@ def _head(X: Any) -> Any:
 def _shapes(X: Any) -> str:
     if isinstance(X, dict):
         return "{" + ", ".join(f"{k}: {np.shape(v)}" for k, v in X.items()) + "}"
-    if is_multi_input(X):
+    if _parts(X) is not None:
         return "[" + ", ".join(str(np.shape(v)) for v in X) + "]"
     return str(np.shape(X))
 
@@ -271,7 +289,7 @@ def stream_data(X: Any, y: Any, validation_data: Any, cv: Any) -> StreamData:
     """``X`` and ``validation_data`` as a ``StreamData``, refusing what cannot work before
     any training (each error says what to pass instead). ``X`` is a stream, or the inputs of
     a multi-input model (a dict or list of arrays, with ``y``)."""
-    multi = is_multi_input(X)
+    multi = isinstance(X, dict) or (isinstance(X, (list, tuple)) and _parts(X) is not None)
     if multi and y is None:
         raise ValueError("a multi-input X (a dict or list of arrays) needs its targets: pass y.")
     if not multi and y is not None:
@@ -302,7 +320,7 @@ def stream_data(X: Any, y: Any, validation_data: Any, cv: Any) -> StreamData:
 
 
 def _arrays(X: Any, y: Any, name: str) -> Source:
-    if not is_multi_input(X):
+    if _parts(X) is None:
         X = np.asarray(X)
     y = np.asarray(y)
     n = _rows(X)

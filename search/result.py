@@ -152,8 +152,9 @@ class SearchResult:
         members = getattr(best, "estimators_", None)
         if members:
             best = getattr(members[0], "estimator", members[0])  # inside its FrozenEstimator
-        model = getattr(best, "model_", None)
-        if model is None:
+        try:
+            model = keras_model(best)  # a scikeras estimator's model, or a streamed search's
+        except TypeError:
             return ""
         lines: list[str] = []
         model.summary(print_fn=lambda line, **_: lines.append(line))

@@ -314,3 +314,23 @@ def test_a_tls_cluster_runs_a_search_and_refuses_a_client_without_the_certificat
             distributed.Client(
                 cluster.scheduler_address, security=Security.temporary(), timeout="3s"
             )
+
+
+@pytest.mark.slow
+def test_a_streamed_search_runs_on_dask_workers(by_value, dask_client) -> None:
+    import cloudpickle
+
+    from tests.search import test_stream as stream
+
+    # A function that returns the dataset reaches Dask workers (a Dataset object cannot).
+    cloudpickle.register_pickle_by_value(stream)
+    try:
+        result = search(
+            "random", stream.SPACE, stream.binary_model, stream.train_dataset,
+            validation_data=stream.VALID, n_trials=2, epochs=2, backend="dask",
+            scheduler=dask_client, progress=False, objective="val_accuracy",
+        )  # fmt: skip
+    finally:
+        cloudpickle.unregister_pickle_by_value(stream)
+    assert (result.trials_["status"] == "complete").all(), result.trials_["error"].tolist()
+    assert 0.0 <= result.best_score_ <= 1.0
