@@ -139,7 +139,10 @@ def test_cells_are_keyed_on_their_settings() -> None:
 @pytest.mark.slow
 def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, capsys) -> None:
     out = tmp_path / "quick"
+    # One seed of the two the profile runs: every row end to end in half the time (the
+    # aggregation over seeds, "mean ± std", is tested above on its own).
     argv = ["--profile", "quick", "--out", str(out), "--no-progress", "--data-dir", str(data_dir)]
+    argv += ["--seeds", "0"]
     assert bench_main(argv) == 0
 
     for name in ("report.md", "report.html", "trials.csv", "summary.csv"):
@@ -164,12 +167,13 @@ def test_quick_profile_end_to_end_and_resume(tmp_path: Path, data_dir: Path, cap
         if cell["strategy"] in peers:
             assert math.isfinite(cell["test_score"]) and cell["differences"], cell["strategy"]
             assert len(cell["trials"]) == {"california": 8, "fashion_mnist": 4}[cell["dataset"]]
-    assert set(trials["seed"]) == {0, 1}
+    assert set(trials["seed"]) == {0}
     assert trials.loc[trials["status"] == "complete", "val_score"].notna().all()
 
     summary = pd.read_csv(out / "summary.csv")
-    assert summary["test RMSE"].dropna().str.match(r"^\d+\.\d+ ± \d+\.\d+$").all()
-    assert summary["test accuracy"].dropna().str.match(r"^0\.\d+ ± 0\.\d+$").all()
+    # One seed: the score itself, no "± std".
+    assert (summary["test RMSE"].dropna().astype(float) > 0).all()
+    assert summary["test accuracy"].dropna().astype(float).between(0, 1).all()
     report = (out / "report.md").read_text()
     assert "## california" in report and "## fashion_mnist" in report
     assert "grid skipped at 4 trials" in report
