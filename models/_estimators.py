@@ -43,6 +43,8 @@ __all__ = [
     "HPKerasRegressor",
     "RelativeEarlyStopping",
     "TrainingDivergedError",
+    "check_losses",
+    "checked_model",
     "has_early_stopping",
     "make_estimator",
     "search_process",
@@ -239,28 +241,18 @@ class _SearchTrialMixin:
             model = super()._build_keras_model()  # type: ignore[misc]
         finally:
             self.model = build
-        name = getattr(build, "__qualname__", repr(build))
-        if not isinstance(model, keras.Model):
-            raise TypeError(
-                f"build_model {name} returned {type(model).__name__}, not a keras.Model; it "
-                "must build, compile and return the model (return model)."
-            )
-        if not model.compiled and getattr(self, "loss", None) is None:
-            raise ValueError(
-                f"build_model {name} returned a model that is not compiled; call "
-                "model.compile(loss=..., optimizer=...) before returning it."
-            )
+        checked_model(
+            model,
+            build,
+            getattr(self, "steps_per_execution", 1),
+            compiled_elsewhere=getattr(self, "loss", None) is not None,
+        )
         shape = getattr(self, "X_shape_", None)
         if not model.built and shape is not None:
             # A Sequential begun without keras.Input (KerasTuner's and Optuna's examples)
             # has no outputs until it sees data, and scikeras reads them before training.
             with contextlib.suppress(Exception):
                 model.build((None, *tuple(shape)[1:]))
-        spe = getattr(self, "steps_per_execution", 1)
-        if spe and spe != 1 and model.compiled:
-            # Runs several batches per call into TensorFlow: the same maths, far less
-            # per-step overhead for small models on CPU.
-            model.steps_per_execution = int(spe)
         return model
 
     def _fit_keras_model(
@@ -308,13 +300,7 @@ class _SearchTrialMixin:
             session = _seeded(self.seed)
         with session:
             result = super().fit(X, y, sample_weight=sample_weight, **kwargs)  # type: ignore[misc]
-        losses = self.history_.get("loss", [])
-        for epoch, value in enumerate(losses, start=1):
-            if not math.isfinite(value):
-                raise TrainingDivergedError(
-                    f"training loss became {value} at epoch {epoch} (diverged; a smaller "
-                    "learning rate usually helps)"
-                )
+        check_losses(self.history_.get("loss", []))
         return result
 
     def __sklearn_tags__(self) -> Tags:
@@ -351,6 +337,50 @@ def _encode_for_loss(wrapper: Any, model: keras.Model) -> None:
 
     classes = wrapper.classes_
     wrapper.target_encoder_ = ClassifierLabelEncoder(loss=loss, categories=[classes]).fit(classes)
+
+
+def checked_model(
+    model: Any, build: Any, steps_per_execution: int | None, *, compiled_elsewhere: bool = False
+) -> keras.Model:
+    """What ``build_model`` returned, checked (a compiled ``keras.Model``, unless
+    ``compiled_elsewhere``) and set to run ``steps_per_execution`` batches per call.
+
+    Examples:
+        >>> net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> net.compile(loss="mse")
+        >>> checked_model(net, "build", 8).steps_per_execution
+        8
+    """
+    name = getattr(build, "__qualname__", repr(build))
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"build_model {name} returned {type(model).__name__}, not a keras.Model; it "
+            "must build, compile and return the model (return model)."
+        )
+    if not model.compiled and not compiled_elsewhere:
+        raise ValueError(
+            f"build_model {name} returned a model that is not compiled; call "
+            "model.compile(loss=..., optimizer=...) before returning it."
+        )
+    if steps_per_execution and steps_per_execution != 1 and model.compiled:
+        # Runs several batches per call into TensorFlow: the same maths, far less
+        # per-step overhead for small models on CPU.
+        model.steps_per_execution = int(steps_per_execution)
+    return model
+
+
+def check_losses(losses: Any, first_epoch: int = 1) -> None:
+    """Raise ``TrainingDivergedError`` at the first NaN or infinite training loss.
+
+    Examples:
+        >>> check_losses([0.5, 0.4])
+    """
+    for epoch, value in enumerate(losses, start=first_epoch):
+        if not math.isfinite(value):
+            raise TrainingDivergedError(
+                f"training loss became {value} at epoch {epoch} (diverged; a smaller "
+                "learning rate usually helps)"
+            )
 
 
 def _meta_key(meta: dict[str, Any]) -> str:

@@ -39,7 +39,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from models import pack_model, trial_session, unpack_model
+from models import check_losses, checked_model, pack_model, trial_session, unpack_model
+from search._fit import TrialOutcome, _ContinueFrom
 from search.trial import short_error
 
 __all__ = [
@@ -205,10 +206,9 @@ class StreamData:
         """Both sides made ready for worker processes (a saved dataset lives as long as
         the returned object's temporary folder)."""
         folder = tempfile.TemporaryDirectory(prefix="hpsearch-stream-")
-        out = StreamData(
+        return StreamData(
             self.train.for_workers(folder.name), self.valid.for_workers(folder.name), folder
         )
-        return out
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -352,37 +352,13 @@ class _LogScore(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-class _ContinueFrom(keras.callbacks.Callback):
-    def __init__(self, packed: bytes) -> None:
-        super().__init__()
-        self.packed = packed
-
-    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
-        unpack_model(self.packed, self.model)
-
-
-def _settings(estimator: Any, params: dict[str, Any]) -> tuple[Callable[..., Any], dict[str, Any]]:
-    """The build function and its keyword arguments for a candidate."""
-    build = estimator.get_params()["model"]
-    kwargs = {k: v for k, v in params.items() if k not in ("epochs", *_NOT_FOR_STREAMS)}
-    return build, kwargs
-
-
 def _built(estimator: Any, params: dict[str, Any]) -> keras.Model:
-    build, kwargs = _settings(estimator, params)
-    model = build(**kwargs)
-    name = getattr(build, "__qualname__", repr(build))
-    if not isinstance(model, keras.Model):
-        raise TypeError(f"build_model {name} returned {type(model).__name__}, not a keras.Model.")
-    if not model.compiled:
-        raise ValueError(
-            f"build_model {name} returned a model that is not compiled; call "
-            "model.compile(loss=..., optimizer=...) before returning it."
-        )
-    spe = int(estimator.get_params().get("steps_per_execution") or 1)
-    if spe > 1:
-        model.steps_per_execution = spe
-    return model
+    """The candidate's model from the estimator's build function, checked as every
+    trial's is (the training settings a stream does not take left out)."""
+    settings = estimator.get_params()
+    build = settings["model"]
+    kwargs = {k: v for k, v in params.items() if k not in ("epochs", *_NOT_FOR_STREAMS)}
+    return checked_model(build(**kwargs), build, settings.get("steps_per_execution"))
 
 
 def _evaluate(model: keras.Model, valid: Source) -> dict[str, float]:
@@ -396,8 +372,6 @@ def _evaluate(model: keras.Model, valid: Source) -> dict[str, float]:
 
 def fit_stream_trial(spec: Any, stream: StreamData, report: Any = None) -> Any:
     """``fit_trial`` for streamed data: one "fold", the stream against its validation set."""
-    from search._fit import TrialOutcome
-
     out = TrialOutcome("complete", [], [], [], [], [])
     objective = spec.scorer
     params = spec.estimator.get_params()
@@ -430,12 +404,7 @@ def fit_stream_trial(spec: Any, stream: StreamData, report: Any = None) -> Any:
             )
             fit_seconds = time.perf_counter() - start
             losses = history.history.get("loss", [])
-            for epoch, value in enumerate(losses, start=spec.start_epoch + 1):
-                if not math.isfinite(value):
-                    raise RuntimeError(
-                        f"training loss became {value} at epoch {epoch} (diverged; a smaller "
-                        "learning rate usually helps)"
-                    )
+            check_losses(losses, first_epoch=spec.start_epoch + 1)
             out.fold_epochs.append(len(losses))
             out.curve.append(scorer.curve)
             if scorer.stopped:

@@ -39,6 +39,7 @@ __all__ = [
     "SearchContract",
     "StrategyContract",
     "drive",
+    "tiny_binary_classifier",
     "tiny_classifier",
     "tiny_regressor",
 ]
@@ -85,6 +86,24 @@ def tiny_classifier(
     )
     model.compile(
         loss="sparse_categorical_crossentropy", optimizer=keras.optimizers.Adam(learning_rate)
+    )
+    return model
+
+
+def tiny_binary_classifier(units: int = 4, learning_rate: float = 0.01) -> keras.Model:
+    """A one-layer sigmoid classifier on 4 features, logging accuracy and AUC (no ``meta``:
+    it also builds for streamed data)."""
+    model = keras.Sequential(
+        [
+            keras.Input((4,)),
+            keras.layers.Dense(units, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="binary_crossentropy",
+        metrics=["accuracy", keras.metrics.AUC(name="auc")],
     )
     return model
 

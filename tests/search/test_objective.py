@@ -10,25 +10,9 @@ from sklearn.metrics import roc_auc_score
 from models import make_estimator
 from search import AllTrialsFailedError, KerasObjective, search
 from search.objective import infer_direction
-from spaces import Float, Int, Space
+from search.testing import TINY_SPACE, tiny_binary_classifier
 
-SPACE = Space(units=Int(2, 6), learning_rate=Float(1e-3, 1e-1, log=True))
-
-
-def binary_auc_model(units: int = 4, learning_rate: float = 0.01) -> keras.Model:
-    model = keras.Sequential(
-        [
-            keras.Input((4,)),
-            keras.layers.Dense(units, activation="relu"),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ]
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="binary_crossentropy",
-        metrics=[keras.metrics.AUC(name="auc")],
-    )
-    return model
+SPACE = TINY_SPACE
 
 
 @pytest.fixture
@@ -66,7 +50,7 @@ def test_bad_objectives_and_directions_are_refused_with_the_rule():
 def test_the_objective_is_the_metric_keras_evaluate_logs_on_the_held_out_rows(binary_data):
     X, y = binary_data
     est = make_estimator(
-        binary_auc_model, "classification", epochs=3, early_stopping=False, units=4,
+        tiny_binary_classifier, "classification", epochs=3, early_stopping=False, units=4,
         learning_rate=0.05,
     ).fit(X[:80], y[:80])  # fmt: skip
     logged = est.model_.evaluate(X[80:], y[80:].reshape(-1, 1), verbose=0, return_dict=True)
@@ -80,7 +64,7 @@ def test_the_objective_is_the_metric_keras_evaluate_logs_on_the_held_out_rows(bi
 def test_val_auc_is_maximised_in_a_search_and_drives_every_epoch(binary_data):
     X, y = binary_data
     result = search(
-        "random", SPACE, binary_auc_model, X, y, n_trials=3, cv=2, epochs=3, progress=False,
+        "random", SPACE, tiny_binary_classifier, X, y, n_trials=3, cv=2, epochs=3, progress=False,
         objective="val_auc", refit=False,
     )  # fmt: skip
     complete = result.trials_[result.trials_["status"] == "complete"]

@@ -326,7 +326,7 @@ def test_a_streamed_search_runs_on_dask_workers(by_value, dask_client) -> None:
     cloudpickle.register_pickle_by_value(stream)
     try:
         result = search(
-            "random", stream.SPACE, stream.binary_model, stream.train_dataset,
+            "random", stream.SPACE, stream.tiny_binary_classifier, stream.train_dataset,
             validation_data=stream.VALID, n_trials=2, epochs=2, backend="dask",
             scheduler=dask_client, progress=False, objective="val_accuracy",
         )  # fmt: skip

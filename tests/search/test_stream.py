@@ -8,29 +8,13 @@ import pytest
 import tensorflow as tf
 
 from search import load_result, search
-from spaces import Float, Int, Space
+from search.testing import TINY_SPACE, tiny_binary_classifier
 
-SPACE = Space(units=Int(2, 6), learning_rate=Float(1e-3, 1e-1, log=True))
+SPACE = TINY_SPACE
 RNG = np.random.default_rng(5)
 X = RNG.normal(size=(160, 4)).astype(np.float32)
 Y = (X[:, 0] - X[:, 2] > 0).astype(np.int32)
 VALID = (X[120:], Y[120:])
-
-
-def binary_model(units: int = 4, learning_rate: float = 0.01) -> keras.Model:
-    model = keras.Sequential(
-        [
-            keras.Input((4,)),
-            keras.layers.Dense(units, activation="relu"),
-            keras.layers.Dense(1, activation="sigmoid"),
-        ]
-    )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
 
 
 def train_dataset() -> tf.data.Dataset:
@@ -57,8 +41,8 @@ FAST = {"n_trials": 3, "max_epochs_total": 20, "epochs": 3, "progress": False}
 @pytest.mark.parametrize("strategy", ["random", "tpe", "hyperband"])
 def test_a_tf_data_pipeline_with_validation_data(strategy, n_jobs):
     result = search(
-        strategy, SPACE, binary_model, train_dataset(), validation_data=VALID, n_jobs=n_jobs,
-        objective="val_accuracy", **FAST,
+        strategy, SPACE, tiny_binary_classifier, train_dataset(), validation_data=VALID,
+        n_jobs=n_jobs, objective="val_accuracy", **FAST,
     )  # fmt: skip
     trials = result.trials_
     assert (trials["status"] == "complete").sum() >= 2, trials["error"].tolist()
@@ -71,7 +55,9 @@ def test_a_tf_data_pipeline_with_validation_data(strategy, n_jobs):
 
 
 def test_val_loss_is_the_default_objective_and_is_minimised():
-    result = search("random", SPACE, binary_model, train_dataset(), validation_data=VALID, **FAST)
+    result = search(
+        "random", SPACE, tiny_binary_classifier, train_dataset(), validation_data=VALID, **FAST
+    )
     assert result.settings["objective"] == "KerasObjective('val_loss', direction='min')"
     assert (result.trials_["score"] < 0).all()
     loss = result.best_model_.evaluate(*VALID, verbose=0, return_dict=True)["loss"]
@@ -86,7 +72,7 @@ def test_val_loss_is_the_default_objective_and_is_minimised():
 def test_streams_reach_worker_processes(train):
     valid = lambda: tf.data.Dataset.from_tensor_slices(VALID).batch(20)  # noqa: E731
     result = search(
-        "random", SPACE, binary_model, train, validation_data=valid, n_trials=2, epochs=2,
+        "random", SPACE, tiny_binary_classifier, train, validation_data=valid, n_trials=2, epochs=2,
         n_jobs=2, progress=False, keep_models=2,
     )  # fmt: skip
     assert (result.trials_["status"] == "complete").all(), result.trials_["error"].tolist()
@@ -97,7 +83,7 @@ def test_streams_reach_worker_processes(train):
 
 def test_a_streamed_result_saves_and_loads(tmp_path):
     result = search(
-        "random", SPACE, binary_model, train_dataset(), validation_data=VALID,
+        "random", SPACE, tiny_binary_classifier, train_dataset(), validation_data=VALID,
         task="classification", **FAST,
     )  # fmt: skip
     loaded = load_result(result.save(tmp_path / "run"))
@@ -117,7 +103,7 @@ def test_class_weight_goes_to_keras_with_a_stream(monkeypatch):
 
     monkeypatch.setattr(keras.Model, "fit", fit)
     search(
-        "random", SPACE, binary_model, train_dataset(), validation_data=VALID, n_trials=1,
+        "random", SPACE, tiny_binary_classifier, train_dataset(), validation_data=VALID, n_trials=1,
         epochs=1, progress=False, fit_kwargs={"class_weight": {0: 1.0, 1: 4.0}},
     )  # fmt: skip
     assert calls and all(c["class_weight"] == {0: 1.0, 1: 4.0} for c in calls)
