@@ -180,3 +180,17 @@ def test_a_multi_input_model_takes_a_dict_or_list_of_arrays(as_list):
     assert result.best_score_ == pytest.approx(-loss, rel=1e-5)
     with pytest.raises(ValueError, match="not split into folds yet"):
         search("random", SPACE, build, inputs(train), target[train], cv=3)
+
+
+def test_a_failing_build_or_a_missing_objective_fails_the_streamed_trial_with_its_reason():
+    def broken(units: int = 2, learning_rate: float = 0.01):
+        raise ValueError("boom: this candidate cannot be built")
+
+    from search import AllTrialsFailedError
+
+    with pytest.raises(AllTrialsFailedError, match="ValueError: boom"):
+        search("random", SPACE, broken, train_dataset(), validation_data=VALID, n_trials=1,
+               epochs=1, progress=False)  # fmt: skip
+    with pytest.raises(AllTrialsFailedError, match="'val_mae' is not logged by this model"):
+        search("random", SPACE, tiny_binary_classifier, train_dataset(), validation_data=VALID,
+               n_trials=1, epochs=1, progress=False, objective="val_mae")  # fmt: skip
