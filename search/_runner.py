@@ -48,8 +48,12 @@ class Runner:
         epochs: int | None = None,
         max_epochs_total: int | None = None,
         keep_top: int = 0,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.strategy, self.pool = strategy, pool
+        # Seconds, for the timeout and each trial's ``elapsed``; a simulated pool
+        # (``benchmarks.simulate``) gives its simulated clock.
+        self.clock = clock
         self.keep_top = keep_top
         self.make_spec, self.ledger, self.on_trial = make_spec, ledger, on_trial
         self.n_trials, self.timeout, self.epochs = n_trials, timeout, epochs
@@ -79,14 +83,14 @@ class Runner:
 
     # ----------------------------------------------------------------------------------
     def run(self) -> list[Trial]:
-        self.start = time.perf_counter()
+        self.start = self.clock()
         last_poll = self.start
         try:
             self._fill()
             while self.running or self.foreign:
                 timeout = None if self.ledger is None else _FOREIGN_POLL_SECONDS
                 self._handle(self.pool.wait(timeout))
-                now = time.perf_counter()
+                now = self.clock()
                 if self.foreign and now - last_poll >= _FOREIGN_POLL_SECONDS:
                     self._poll_foreign()
                     last_poll = now
@@ -117,7 +121,7 @@ class Runner:
     # Starting trials
     # ----------------------------------------------------------------------------------
     def _budget_left(self) -> bool:
-        timed_out = self.timeout is not None and time.perf_counter() - self.start >= self.timeout
+        timed_out = self.timeout is not None and self.clock() - self.start >= self.timeout
         if timed_out and self._started_any:
             return False
         used = len(self.by_key) + len(self.running) + len(self.foreign)
@@ -156,7 +160,7 @@ class Runner:
                 self._handle(self.pool.wait(0))
 
     def _start(self, key: str, params: Params, proposal: Proposal | None = None) -> None:
-        proposed = time.perf_counter()
+        proposed = self.clock()
         claim = None if self.ledger is None else self.ledger.claim(params, self.strategy.name, key)
         if claim is not None and not claim.offline:
             if claim.taken:
@@ -201,7 +205,7 @@ class Runner:
         self.running_keys[key] = number
         self.waiting.setdefault(key, []).insert(0, params)
         self._started_any = True
-        trial.queue_time = time.perf_counter() - proposed
+        trial.queue_time = self.clock() - proposed
         self.pool.submit(number, spec)
 
     # ----------------------------------------------------------------------------------
@@ -242,7 +246,7 @@ class Runner:
         trial.fold_fit_times = outcome.fold_fit_times
         trial.fold_score_times = outcome.fold_score_times
         trial.error = outcome.error
-        trial.elapsed = time.perf_counter() - self.start
+        trial.elapsed = self.clock() - self.start
         if self.ledger is not None:
             self.ledger.finish(trial)
         del self.running[number]
@@ -297,7 +301,7 @@ class Runner:
                     self.ledger.finish(trial)
                 continue
             trial.state, trial.error = "failed", reason
-            trial.elapsed = time.perf_counter() - self.start
+            trial.elapsed = self.clock() - self.start
         if self.ledger is not None:
             self.ledger.abandon_open(reason)
         self.pool.close(kill=True)

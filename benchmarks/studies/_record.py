@@ -100,10 +100,15 @@ def _now() -> str:
 
 @contextlib.contextmanager
 def recorded(
-    study: str, part: str, out: str | None, argv: Sequence[str] | None
+    study: str,
+    part: str,
+    out: str | None,
+    argv: Sequence[str] | None,
+    module: str | None = None,
 ) -> Iterator[Record]:
     """Run a study's body with its output folder ready: what it prints also goes to
-    ``<part>.txt``, and ``COMMAND.txt`` gains the command, the commit and the times.
+    ``<part>.txt``, and ``COMMAND.txt`` gains the command (``python -m <module>``, by
+    default ``benchmarks.studies.<study>``), the commit and the times.
 
     Examples:
         >>> import tempfile
@@ -118,7 +123,7 @@ def recorded(
     folder = Path(out) if out else RESULTS / study / dt.datetime.now(dt.UTC).date().isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     args = list(sys.argv[1:] if argv is None else argv)
-    command = " ".join([f"python -m benchmarks.studies.{study}", *args])
+    command = " ".join([f"python -m {module or f'benchmarks.studies.{study}'}", *args])
     started = _now()
     with (folder / f"{part}.txt").open("w") as printed:
         tee = _Tee(sys.stdout, printed)
