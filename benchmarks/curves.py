@@ -100,8 +100,12 @@ def design(space: Space, n: int, seed: int) -> list[dict[str, Any]]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(settings: dict[str, Any]) -> None:
+def _init_worker(settings: dict[str, Any], parent_pid: int) -> None:
     import tensorflow as tf
+
+    from search._worker import watch_parent
+
+    watch_parent(parent_pid)  # a recorder killed with -9 cannot shut its pool down
 
     # One TensorFlow thread per worker: K workers fill K cores and no more, as the search's
     # worker processes are capped (search._parallel.default_tf_threads).
@@ -264,12 +268,19 @@ def record(
         f"({max_epochs} epochs each, {workers} workers)",
         flush=True,
     )
-    if not done:
-        partial.write_text(json.dumps({"settings": settings}) + "\n")
+    # A run killed while writing may have left half a line: the rows that parse are written
+    # back (atomically) so the next row starts on a line of its own.
+    rows = [{"settings": settings}, *(done[i] for i in sorted(done))]
+    scratch = partial.with_name(partial.name + ".tmp")
+    scratch.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    os.replace(scratch, partial)
     start = time.perf_counter()
     if todo:
         with ProcessPoolExecutor(
-            workers, mp_context=get_context("spawn"), initializer=_init_worker, initargs=(settings,)
+            workers,
+            mp_context=get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(settings, os.getpid()),
         ) as pool:
             queue = list(todo)
             running = {pool.submit(_train, i, points[i]) for i in queue[:workers]}

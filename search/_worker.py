@@ -27,6 +27,12 @@ IDLE_SECONDS = 600.0
 BEAT_SECONDS = 2.0
 
 
+def watch_parent(parent_pid: int) -> None:
+    """From now on, a daemon thread exits this process (code 3) once ``parent_pid`` is no
+    longer its parent: a pool's worker outlives no ``kill -9`` of the pool's owner."""
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
 def _watch_parent(parent_pid: int) -> None:
     while True:
         time.sleep(0.5)
@@ -87,7 +93,7 @@ def serve(conn: Connection, parent_pid: int, lock: threading.Lock | None = None)
 def main(argv: list[str]) -> None:
     fd, parent_pid = int(argv[0]), int(argv[1])
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    watch_parent(parent_pid)
     conn = Connection(fd)
     lock = threading.Lock()
     threading.Thread(target=_beat, args=(conn, lock), daemon=True).start()

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,3 +100,43 @@ def test_a_recording_resumes_where_it_stopped_and_refuses_other_settings(tmp_pat
     assert table.settings["loader_kwargs"]["n_train"] == 300
     assert "python -m benchmarks.curves record" in (tmp_path / "COMMAND.txt").read_text()
     assert CURVES.name == "curves"
+
+
+@pytest.mark.slow
+def test_a_recording_killed_with_9_keeps_its_rows_and_leaves_no_process(tmp_path) -> None:
+    from tests.faults._harness import TAG, orphans, wait_for
+
+    root = Path(__file__).resolve().parents[2]
+    argv = [sys.executable, "-m", "benchmarks.curves", "record", "--dataset", "california"]
+    argv += ["--configs", "6", "--max-epochs", "2", "--n-train", "300", "--workers", "2"]
+    argv += ["--out", str(tmp_path), "--name", "tiny"]
+    env = {**os.environ, TAG: uuid.uuid4().hex}
+    partial = tmp_path / "tiny.partial.jsonl"
+    with (tmp_path / "first.out").open("w") as out:
+        first = subprocess.Popen(argv, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+        wait_for(
+            lambda: partial.exists() and len(partial.read_text().splitlines()) >= 3,
+            300,
+            "two recorded configurations",
+        )
+        first.kill()
+        first.wait()
+    # Its pool's workers see their parent gone and leave.
+    assert orphans(env[TAG]) == 0
+    kept = {}
+    for line in partial.read_text().splitlines()[1:]:
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:  # the kill may have cut the last line
+            continue
+        kept[row["config"]] = row
+    with partial.open("a") as fh:  # half a line, as a kill while writing leaves one
+        fh.write('{"config": 5, "params": {"n_hid')
+    again = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert f"{len(kept)} of 6 configurations recorded; training {6 - len(kept)}" in again.stdout
+    table = load_table(tmp_path / "tiny.csv.gz")
+    assert table.val.shape == (6, 2) and np.isfinite(table.val).all()
+    for config, row in kept.items():  # the rows recorded before the kill, not retrained
+        assert table.fixed[config] == pytest.approx(row["fixed_seconds"])
+    assert orphans(env[TAG]) == 0 and not partial.exists()
