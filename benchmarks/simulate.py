@@ -53,10 +53,11 @@ from typing import Any
 import numpy as np
 
 from benchmarks.curves import CurveTable, load_table
-from benchmarks.studies._record import add_output_arguments, recorded
+from benchmarks.studies._record import add_output_arguments, output_folder, recorded
 from search._fit import TrialOutcome, TrialSpec
 from search._pool import Done, Epoch, Event, Pool
 from search._runner import Runner
+from search._worker import watch_parent
 from search.strategies import (
     STRATEGIES,
     HyperbandStrategy,
@@ -547,7 +548,9 @@ def simulate(
             out.append(_replay_job(task))
             _progress(progress, out, len(tasks))
         return out
-    with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        jobs, mp_context=get_context("spawn"), initializer=watch_parent, initargs=(os.getpid(),)
+    ) as pool:
         for run in pool.map(_replay_job, tasks, chunksize=max(1, seeds // 4)):
             out.append(run)
             _progress(progress, out, len(tasks))
@@ -779,19 +782,37 @@ def plot(summary: dict[str, Any], path: Path) -> Path:
 
     regression = summary["table_settings"].get("dataset") == "california"
     times = np.array(summary["anytime"]["times"])
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    budget = float(summary["budget_seconds"])
+    # Our strategies solid, the peers' rows dashed: 11 rows outrun one colour cycle.
+    colours = plt.get_cmap("tab20")  # called with an int: that colour of its 20
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
     for ax, what in zip(axes, ("val", "test"), strict=True):
-        for name, curves in summary["anytime"]["strategies"].items():
+        shown: list[np.ndarray] = []
+        for i, (name, curves) in enumerate(summary["anytime"]["strategies"].items()):
             med, q1, q3 = (np.array(curves[f"{what}_{q}"]) for q in ("median", "q1", "q3"))
             if regression:
                 med, q1, q3 = (np.sqrt(-x) for x in (med, q3, q1))
-            (line,) = ax.plot(times, med, label=name)
-            ax.fill_between(times, q1, q3, color=line.get_color(), alpha=0.12)
-        label = "RMSE" if regression else "accuracy"
+            style = "-" if name in DEFAULT_STRATEGIES else "--"
+            colour = colours((2 * i) % 20 if i < 10 else (2 * (i - 10) + 1) % 20)
+            ax.plot(times, med, style, color=colour, label=name, linewidth=1.4)
+            ax.fill_between(times, q1, q3, color=colour, alpha=0.08)
+            shown.append(np.concatenate([q1, q3])[np.tile(times >= budget / 8, 2)])
+        # The first trials' scores would squeeze the comparison into a sliver: the y-axis
+        # spans the bands from the first checkpoint on.
+        band = np.concatenate(shown)
+        band = band[np.isfinite(band)]
+        if band.size:
+            pad = 0.05 * (band.max() - band.min() or abs(band.max()) or 1.0)
+            ax.set_ylim(band.min() - pad, band.max() + pad)
+        for fraction in CHECKPOINTS:
+            ax.axvline(budget * fraction, color="grey", linewidth=0.6, alpha=0.5)
+        ax.set_xscale("log")
+        ax.set_xlim(budget / 32, budget * 1.05)
+        label = "RMSE (lower is better)" if regression else "accuracy"
         ax.set_title(f"{summary['table']}: incumbent's {what} {label}")
-        ax.set_xlabel("simulated seconds")
+        ax.set_xlabel("simulated seconds (log; grey: the ranking checkpoints)")
         ax.grid(alpha=0.3)
-    axes[1].legend(fontsize=8)
+    axes[1].legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -811,8 +832,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=2, help="simulated workers")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes")
+    parser.add_argument(
+        "--replot",
+        action="store_true",
+        help="replay nothing: rewrite the figure and tables from the folder's <name>.json",
+    )
     add_output_arguments(parser, "the table's name")
     args = parser.parse_args(argv)
+    if args.replot:
+        return _replot(args)
     table = load_table(args.table)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     if isinstance(args.seeds, bool) or args.seeds < 1:
@@ -844,6 +872,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         (folder / f"{name}.md").write_text(text + "\n")
         print(text)
         print(f"{len(runs)} replays in {wall:.0f} s")
+    return 0
+
+
+def _replot(args: argparse.Namespace) -> int:
+    """``--replot``: the figure and Markdown of a finished replay, from its JSON."""
+    import json
+
+    name = args.name or Path(str(args.table)).name.removesuffix(".csv.gz")
+    folder = output_folder("simulate", args.out)
+    path = folder / f"{name}.json"
+    if not path.exists():
+        raise SystemExit(
+            f"--replot reads {path}, which does not exist: replay first, or give --out."
+        )
+    summary = json.loads(path.read_text())
+    plot(summary, folder / f"{name}.png")
+    (folder / f"{name}.md").write_text(markdown(summary) + "\n")
+    print(f"wrote {folder / f'{name}.png'} and {folder / f'{name}.md'}")
     return 0
 
 

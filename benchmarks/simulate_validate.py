@@ -30,7 +30,7 @@ from benchmarks.curves import CurveTable, load_table
 from benchmarks.simulate import DEFAULT_STRATEGIES, Replay, parse_budget, simulate
 from benchmarks.studies._record import add_output_arguments, recorded
 
-__all__ = ["compare", "main", "markdown", "real_run"]
+__all__ = ["compare", "main", "markdown", "real_run", "subsample_agreement"]
 
 
 def real_run(table: CurveTable, strategy: str, seed: int, budget: float) -> dict[str, Any]:
@@ -97,15 +97,68 @@ def compare(real: dict[str, list[float]], simulated: dict[str, list[float]]) -> 
     return out
 
 
-def _mean_ranks(values: dict[str, list[float]]) -> dict[str, float]:
-    """Mean rank over seeds (1 = best) of each strategy's values, seed by seed."""
+def _ranks(matrix: Any) -> Any:
+    """Each row's ranks (1 = best; ties share), a row per seed, a column per strategy; a NaN
+    (no model yet) ranks last."""
     import numpy as np
     from scipy.stats import rankdata
 
+    filled = np.where(np.isnan(matrix), -np.inf, matrix)
+    return np.array([rankdata(-row) for row in filled])
+
+
+def _mean_ranks(values: dict[str, list[float]]) -> dict[str, float]:
+    """Mean rank over seeds (1 = best) of each strategy's values, seed by seed."""
+    import numpy as np
+
     names = list(values)
-    matrix = np.array([values[n] for n in names]).T  # seed, strategy
-    ranks = np.array([rankdata(-row) for row in matrix])
+    ranks = _ranks(np.array([values[n] for n in names], dtype=float).T)
     return {n: float(ranks[:, j].mean()) for j, n in enumerate(names)}
+
+
+def _spearman(a: Sequence[float], b: Sequence[float]) -> float:
+    from scipy.stats import spearmanr
+
+    if len(set(a)) < 2 or len(set(b)) < 2:
+        return math.nan
+    return float(spearmanr(a, b).statistic)
+
+
+def subsample_agreement(
+    values: dict[str, list[float]], k: int, *, draws: int = 2000, seed: int = 0
+) -> dict[str, float]:
+    """How firmly ``k`` seeds rank the strategies: the Spearman correlation between the mean
+    ranks over ``k`` seeds drawn (paired, without replacement) from ``values``' seeds and the
+    mean ranks over all of them, over ``draws`` draws: its median, 10th and 90th
+    percentiles, and the share of draws that reverse the order (correlation < 0).
+
+    Examples:
+        >>> values = {"a": [1.0, 2.0, 3.0, 4.0], "b": [0.0, 1.0, 2.0, 3.0], "c": [2.0] * 4}
+        >>> subsample_agreement(values, 2, draws=50)["median"] > 0
+        True
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    names = list(values)
+    ranks = _ranks(np.array([values[n] for n in names], dtype=float).T)
+    full = ranks.mean(axis=0)
+    rhos = []
+    for _ in range(draws):
+        rows = rng.choice(len(ranks), size=k, replace=False)
+        rho = _spearman(list(ranks[rows].mean(axis=0)), list(full))
+        if not math.isnan(rho):
+            rhos.append(rho)
+    if not rhos:
+        return {"k": k, "median": math.nan, "q10": math.nan, "q90": math.nan, "negative": 0.0}
+    q10, median, q90 = np.percentile(rhos, [10, 50, 90])
+    return {
+        "k": k,
+        "median": float(median),
+        "q10": float(q10),
+        "q90": float(q90),
+        "negative": float(np.mean(np.array(rhos) < 0)),
+    }
 
 
 def markdown(numbers: dict[str, Any], regression: bool) -> str:
@@ -126,11 +179,34 @@ def markdown(numbers: dict[str, Any], regression: bool) -> str:
             f"| {ranks['real'][s]:.2f} | {ranks['simulated'][s]:.2f} "
             f"| {tr['real']:.0f} | {tr['simulated']:.0f} |"
         )
+    agreement = numbers.get("agreement")
+    if agreement:
+        sub = agreement["subsample"]
+        lines += [
+            "",
+            f"Budget {numbers['budget']:.0f} s, {numbers['workers']} workers; real: "
+            f"{numbers['seeds']} seeds, simulated: {numbers['sim_seeds']}. Spearman correlation "
+            f"of the real and simulated mean validation ranks: {agreement['real_vs_simulated']:.2f}"
+            f" (of the median test scores: {agreement['test_real_vs_simulated']:.2f}). How "
+            f"firmly {sub['k']} seeds rank: {sub['k']} of the {numbers['sim_seeds']} simulated "
+            f"seeds drawn 2,000 times, the {sub['k']}-seed ranking correlates with the "
+            f"{numbers['sim_seeds']}-seed one at a median {sub['median']:.2f} (10th-90th "
+            f"percentile {sub['q10']:.2f} to {sub['q90']:.2f}; reversed, below 0, in "
+            f"{100 * sub['negative']:.0f}% of draws).",
+        ]
     return "\n".join(lines)
 
 
 def _shown(value: float, regression: bool) -> str:
     return f"{math.sqrt(-value):.4f}" if regression and value < 0 else f"{value:.4f}"
+
+
+def _real_line(run: dict[str, Any], regression: bool) -> str:
+    return (
+        f"  real {run['strategy']:10s} seed {run['seed']}: {run['trials']} trials in "
+        f"{run['wall']:.0f} s, val {run['final_val']:.4f}, test "
+        f"{_shown(run['final_test'], regression)}"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,7 +233,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if rec.json_path.exists():  # a stopped run resumes: its finished real runs stay
             before = json.loads(rec.json_path.read_text())
             if before.get("budget") == budget:
-                runs = [r for r in before["real"] if r["strategy"] in strategies]
+                runs = [
+                    r
+                    for r in before["real"]
+                    if r["strategy"] in strategies and r["seed"] < args.seeds
+                ]
+        for run in runs:  # this run's printout keeps what the earlier one trained
+            print(_real_line(run, regression) + "  (kept from the earlier run)", flush=True)
         done = {(r["strategy"], r["seed"]) for r in runs}
         for strategy in strategies:
             for seed in range(args.seeds):
@@ -165,12 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     continue
                 run = real_run(table, strategy, seed, budget)
                 runs.append(run)
-                print(
-                    f"  real {strategy:10s} seed {seed}: {run['trials']} trials in "
-                    f"{run['wall']:.0f} s, val {run['final_val']:.4f}, test "
-                    f"{_shown(run['final_test'], regression)}",
-                    flush=True,
-                )
+                print(_real_line(run, regression), flush=True)
                 rec.json({"budget": budget, "real": runs})
         replays: list[Replay] = simulate(
             args.table, strategies, args.sim_seeds, budget=budget, workers=workers, jobs=args.jobs
@@ -183,12 +260,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sim_seeds": args.sim_seeds,
             "real": runs,
         }
+        by_seed = sorted(runs, key=lambda r: r["seed"])  # paired seed by seed across rows
         for what, real_key, pick in (
             ("val", "final_val", lambda r: r.final[0]),
             ("test", "final_test", lambda r: r.final[1]),
             ("trials", "trials", lambda r: float(r.trials)),
         ):
-            real = {s: [float(x[real_key]) for x in runs if x["strategy"] == s] for s in strategies}
+            real = {
+                s: [float(x[real_key]) for x in by_seed if x["strategy"] == s] for s in strategies
+            }
             sim = {s: [pick(r) for r in replays if r.strategy == s] for s in strategies}
             numbers[what] = compare(real, sim)
             if what != "trials":
@@ -196,6 +276,18 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "real": _mean_ranks(real),
                     "simulated": _mean_ranks(sim),
                 }
+        sim_val = {s: [r.final[0] for r in replays if r.strategy == s] for s in strategies}
+        numbers["agreement"] = {
+            "real_vs_simulated": _spearman(
+                [numbers["val_rank"]["real"][s] for s in strategies],
+                [numbers["val_rank"]["simulated"][s] for s in strategies],
+            ),
+            "test_real_vs_simulated": _spearman(
+                [numbers["test"][s]["real"] for s in strategies],
+                [numbers["test"][s]["simulated"] for s in strategies],
+            ),
+            "subsample": subsample_agreement(sim_val, args.seeds),
+        }
         rec.json(numbers)
         print("\n" + markdown(numbers, regression))
     return 0

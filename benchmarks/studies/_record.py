@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["RESULTS", "Record", "add_output_arguments", "recorded", "results_path"]
+__all__ = ["RESULTS", "Record", "add_output_arguments", "output_folder", "recorded", "results_path"]
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 _ROOT = RESULTS.parents[1]
@@ -34,6 +34,11 @@ def add_output_arguments(parser: argparse.ArgumentParser, part: str) -> None:
     parser.add_argument(
         "--name", default=None, help=f"file name of this run's results (default: {part})"
     )
+
+
+def output_folder(study: str, out: str | None) -> Path:
+    """``out``, or the study's folder of today (UTC): ``benchmarks/results/<study>/<date>/``."""
+    return Path(out) if out else RESULTS / study / dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def results_path(study: str, name: str | Path) -> Path:
@@ -120,7 +125,7 @@ def recorded(
         a number: 1
         ['COMMAND.txt', 'part.json', 'part.txt']
     """
-    folder = Path(out) if out else RESULTS / study / dt.datetime.now(dt.UTC).date().isoformat()
+    folder = output_folder(study, out)
     folder.mkdir(parents=True, exist_ok=True)
     args = list(sys.argv[1:] if argv is None else argv)
     command = " ".join([f"python -m {module or f'benchmarks.studies.{study}'}", *args])

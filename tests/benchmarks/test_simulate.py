@@ -229,3 +229,11 @@ def test_the_command_writes_rankings_curves_and_its_command(tmp_path) -> None:
     assert (
         "python -m benchmarks.simulate --table california" in (tmp_path / "COMMAND.txt").read_text()
     )
+    # --replot replays nothing: the figure and tables come back from the JSON.
+    (tmp_path / "california.png").unlink()
+    (tmp_path / "california.md").unlink()
+    assert main(["--replot", "--table", "california", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "california.png").stat().st_size > 0
+    assert "| asha |" in (tmp_path / "california.md").read_text()
+    with pytest.raises(SystemExit, match="replay first"):
+        main(["--replot", "--table", "california", "--out", str(tmp_path / "none")])
