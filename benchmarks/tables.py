@@ -125,10 +125,29 @@ def faults_table(name: str) -> str:
     return markdown(header, [[str(row[k]) for k in header] for row in rows])
 
 
+def simulate_table(name: str) -> str:
+    """A replay's ranking tables (``python -m benchmarks.simulate``)."""
+    from benchmarks.simulate import markdown as ranking_tables
+
+    return ranking_tables(json.loads((RESULTS / "simulate" / name).read_text()))
+
+
+def validate_table(name: str) -> str:
+    """Real runs beside their replay (``python -m benchmarks.simulate_validate``)."""
+    from benchmarks.simulate_validate import markdown as comparison
+
+    numbers = json.loads((RESULTS / "simulate" / name).read_text())
+    return comparison(numbers, regression=name.split("/")[-1].startswith("california"))
+
+
 TABLES: dict[str, Callable[[], str]] = {
     "standard": lambda: cells_table("standard/2026-12-01"),
     "long": lambda: cells_table("long/2026-12-01"),
     "faults": lambda: faults_table("2026-12-07/faults.json"),
+    "simulate-california": lambda: simulate_table("2026-12-07/california.json"),
+    "simulate-fashion_mnist": lambda: simulate_table("2026-12-07/fashion_mnist.json"),
+    "validate-california": lambda: validate_table("2026-12-07/california-validate.json"),
+    "validate-fashion_mnist": lambda: validate_table("2026-12-08/fashion_mnist-validate.json"),
 }
 
 

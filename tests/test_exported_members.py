@@ -16,6 +16,9 @@ PACKAGES = [
     "benchmarks",
     "benchmarks.datasets",
     "benchmarks.tables",
+    "benchmarks.curves",
+    "benchmarks.simulate",
+    "benchmarks.simulate_validate",
 ]
 
 
