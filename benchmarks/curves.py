@@ -47,6 +47,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from benchmarks.studies._record import RESULTS, add_output_arguments, recorded
+from search._parallel import default_tf_threads
 from spaces import PRESETS, Space, get_preset
 
 __all__ = [
@@ -107,10 +108,12 @@ def _init_worker(settings: dict[str, Any], parent_pid: int) -> None:
 
     watch_parent(parent_pid)  # a recorder killed with -9 cannot shut its pool down
 
-    # One TensorFlow thread per worker: K workers fill K cores and no more, as the search's
-    # worker processes are capped (search._parallel.default_tf_threads).
-    tf.config.threading.set_intra_op_parallelism_threads(settings["tf_threads"])
-    tf.config.threading.set_inter_op_parallelism_threads(settings["tf_threads"])
+    # K workers fill the cores and no more, as the search's workers do (None: one worker
+    # keeps TensorFlow's own default).
+    threads = settings["tf_threads"]
+    if threads is not None:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
     _WORKER["settings"] = settings
     _WORKER["data"] = _load(settings)
 
@@ -248,11 +251,11 @@ def record(
         "loader_kwargs": loader_kwargs,
         "batch_size": plan.batch_size,
         "patience": plan.patience,
-        "validation_split": 0.1,
-        "min_delta": 1e-3,
-        "min_delta_mode": "relative",
+        # What the recorded models trained with (make_estimator's defaults), which the
+        # replay's early stopping and simulate_validate's real runs use in turn.
+        **{k: _trained_default(k) for k in ("validation_split", "min_delta", "min_delta_mode")},
         "workers": workers,
-        "tf_threads": max(1, (os.cpu_count() or 1) // workers),
+        "tf_threads": default_tf_threads(workers, None),
     }
     folder = Path(out) if out is not None else CURVES
     folder.mkdir(parents=True, exist_ok=True)
@@ -310,6 +313,14 @@ def record(
     _write_table(folder, name, settings, space_obj, [done[i] for i in range(configs)])
     partial.unlink()
     return path
+
+
+def _trained_default(name: str) -> Any:
+    import inspect
+
+    from models import make_estimator
+
+    return inspect.signature(make_estimator).parameters[name].default
 
 
 def _preset_name(factory: Any) -> str:
@@ -506,21 +517,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     name = args.name or args.dataset
     folder = args.out or str(CURVES)
-    with recorded("curves", name, folder, argv, module="benchmarks.curves"):
-        path = record(
-            args.dataset,
-            space=args.space,
-            configs=args.configs,
-            max_epochs=args.max_epochs,
-            seed=args.seed,
-            profile=args.profile,
-            n_train=args.n_train,
-            workers=args.workers,
-            name=name,
-            out=folder,
-            data_dir=args.data_dir,
-            limit=args.limit,
+    try:
+        with recorded("curves", name, folder, argv, module="benchmarks.curves"):
+            path = record(
+                args.dataset,
+                space=args.space,
+                configs=args.configs,
+                max_epochs=args.max_epochs,
+                seed=args.seed,
+                profile=args.profile,
+                n_train=args.n_train,
+                workers=args.workers,
+                name=name,
+                out=folder,
+                data_dir=args.data_dir,
+                limit=args.limit,
+            )
+    except KeyboardInterrupt:  # Ctrl-C: what finished is in the partial file
+        print(
+            f"{name}: stopped; the configurations finished so far are kept in "
+            f"{Path(folder) / (name + '.partial.jsonl')}: run the same command again to resume.",
+            file=sys.stderr,
         )
+        return 130
     print(path)
     return 0
 

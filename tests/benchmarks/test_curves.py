@@ -103,7 +103,10 @@ def test_a_recording_resumes_where_it_stopped_and_refuses_other_settings(tmp_pat
 
 
 @pytest.mark.slow
-def test_a_recording_killed_with_9_keeps_its_rows_and_leaves_no_process(tmp_path) -> None:
+@pytest.mark.parametrize("how", ["kill -9", "ctrl-c"])
+def test_a_stopped_recording_keeps_its_rows_and_leaves_no_process(how, tmp_path) -> None:
+    import signal
+
     from tests.faults._harness import TAG, orphans, wait_for
 
     root = Path(__file__).resolve().parents[2]
@@ -113,15 +116,23 @@ def test_a_recording_killed_with_9_keeps_its_rows_and_leaves_no_process(tmp_path
     env = {**os.environ, TAG: uuid.uuid4().hex}
     partial = tmp_path / "tiny.partial.jsonl"
     with (tmp_path / "first.out").open("w") as out:
-        first = subprocess.Popen(argv, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+        first = subprocess.Popen(
+            argv, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
         wait_for(
             lambda: partial.exists() and len(partial.read_text().splitlines()) >= 3,
             300,
             "two recorded configurations",
         )
-        first.kill()
-        first.wait()
-    # Its pool's workers see their parent gone and leave.
+        if how == "kill -9":
+            first.kill()
+        else:  # a terminal's Ctrl-C reaches the whole process group
+            os.killpg(first.pid, signal.SIGINT)
+        code = first.wait(timeout=120)
+    if how == "ctrl-c":
+        assert code == 130
+        assert "run the same command again to resume" in (tmp_path / "first.out").read_text()
+    # Killed, its pool's workers see their parent gone and leave; stopped, they are shut down.
     assert orphans(env[TAG]) == 0
     kept = {}
     for line in partial.read_text().splitlines()[1:]:
